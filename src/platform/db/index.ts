@@ -1,0 +1,2 @@
+export * from './database.js';
+export { migrate, loadMigrations, type Migration } from './migrator.js';

@@ -1,0 +1,3 @@
+export * from './server.js';
+export * from './problem.js';
+export * from './rate-limit.js';

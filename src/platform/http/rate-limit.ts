@@ -1,0 +1,64 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../../core/errors.js';
+import type { RateDecision, RateLimiter } from '../ratelimit/types.js';
+
+export type LimitClass = 'general' | 'execution';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Which rate-limit budget the route spends; `execution` for order placement. */
+    rateLimit?: LimitClass | false;
+  }
+  interface FastifyRequest {
+    rateDecision?: RateDecision;
+  }
+}
+
+export interface RateLimits {
+  windowSeconds: number;
+  general: number;
+  execution: number;
+}
+
+/**
+ * Counts one request against `subject` (an IP, a user or an API key) in the route's budget,
+ * sets the RateLimit headers from the tightest decision so far, and refuses with 429 when the
+ * budget is spent.
+ */
+export async function enforceRateLimit(
+  limiter: RateLimiter,
+  limits: RateLimits,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  subject: string,
+): Promise<void> {
+  const cls = req.routeOptions.config.rateLimit;
+  if (cls === false) return;
+  const kind: LimitClass = cls ?? 'general';
+  const limit = kind === 'execution' ? limits.execution : limits.general;
+  const d = await limiter.hit(`${kind}:${subject}`, limit, limits.windowSeconds);
+  const prev = req.rateDecision;
+  if (!prev || d.remaining < prev.remaining || !d.allowed) {
+    req.rateDecision = d;
+    void reply.header('ratelimit-limit', String(d.limit));
+    void reply.header('ratelimit-remaining', String(d.remaining));
+    void reply.header('ratelimit-reset', String(d.reset));
+    void reply.header('ratelimit-policy', `${d.limit};w=${limits.windowSeconds}`);
+  }
+  if (!d.allowed) {
+    throw new AppError(
+      'rate_limited',
+      'rate_limited',
+      `Rate limit of ${limit} requests per ${limits.windowSeconds} s exceeded; retry in ${d.retryAfter} s.`,
+      { retryAfter: d.retryAfter },
+    );
+  }
+}
+
+/** Per-IP limiting of every API route, before authentication is even attempted. */
+export function ipRateLimitHook(limiter: RateLimiter, limits: RateLimits) {
+  return async (req: FastifyRequest, reply: FastifyReply) => {
+    if (!req.url.startsWith('/api/')) return;
+    await enforceRateLimit(limiter, limits, req, reply, `ip:${req.ip}`);
+  };
+}

@@ -1,0 +1,161 @@
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { AppError } from '../../core/errors.js';
+import { newId } from '../../core/ids.js';
+import type { Logger } from '../logging/logger.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { fieldIssuesFromAjv, problemFromAppError, problemFromFastifyError, type Problem } from './problem.js';
+
+export type HttpServer = FastifyInstance<Server, IncomingMessage, ServerResponse, Logger, TypeBoxTypeProvider>;
+
+export interface HttpOptions {
+  logger: Logger;
+  metrics: Metrics;
+  bodyLimit: number;
+  trustProxy: boolean;
+  corsOrigins?: string | undefined;
+  version: string;
+  /** Serve the OpenAPI document and its interactive page at /docs. */
+  docs?: boolean;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function makeAjv(coerce: boolean) {
+  // Bodies are validated strictly: no coercion, no silently dropped fields. Query strings and
+  // path parameters arrive as text, so those are coerced to their declared types.
+  const ajv = new Ajv({
+    allErrors: true,
+    coerceTypes: coerce ? 'array' : false,
+    removeAdditional: false,
+    useDefaults: true,
+    strict: false,
+  });
+  addFormats.default(ajv);
+  return ajv;
+}
+
+export async function createHttpServer(opts: HttpOptions): Promise<HttpServer> {
+  const app = Fastify({
+    loggerInstance: opts.logger,
+    bodyLimit: opts.bodyLimit,
+    trustProxy: opts.trustProxy,
+    disableRequestLogging: true,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : newId();
+    },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    ajv: { customOptions: { removeAdditional: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as HttpServer;
+
+  const strict = makeAjv(false);
+  const coercing = makeAjv(true);
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'body' ? strict : coercing).compile(schema),
+  );
+  app.setSchemaErrorFormatter((errors, dataVar) => {
+    const part = dataVar === 'body' ? '' : `${dataVar}:`;
+    const fields = fieldIssuesFromAjv(errors as never, part);
+    const detail = fields.map((f) => `${f.field || 'body'} ${f.message}`).join('; ');
+    return new AppError('validation', 'validation_failed', detail, { fields });
+  });
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    const seconds = reply.elapsedTime / 1000;
+    opts.metrics.httpDuration.observe({ method: req.method, route, status: String(reply.statusCode) }, seconds);
+    req.log.info({ at: 'http#response', req, res: reply, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'request');
+  });
+
+  app.setErrorHandler((err: Error & { code?: string; statusCode?: number; validation?: unknown }, req, reply) => {
+    let problem: Problem | undefined;
+    if (err instanceof AppError) {
+      problem = problemFromAppError(err);
+      if (err.retryAfter !== undefined) reply.header('retry-after', String(err.retryAfter));
+    } else {
+      problem = problemFromFastifyError(err);
+    }
+    if (!problem) {
+      req.log.error({ at: 'http#error', err }, 'unhandled error');
+      problem = {
+        type: 'about:blank',
+        title: 'Internal Server Error',
+        status: 500,
+        detail: 'An unexpected error occurred; quote the request id when reporting it.',
+        code: 'internal',
+      };
+    } else if (problem.status >= 500) {
+      req.log.error({ at: 'http#error', err }, problem.code);
+    }
+    problem.instance = req.url.split('?')[0];
+    problem.requestId = req.id;
+    void reply.status(problem.status).type('application/problem+json').send(problem);
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    void reply
+      .status(404)
+      .type('application/problem+json')
+      .send({
+        type: 'https://obscura.dev/problems/route_not_found',
+        title: 'Not Found',
+        status: 404,
+        detail: `No route ${req.method} ${req.url.split('?')[0]}`,
+        code: 'route_not_found',
+        requestId: req.id,
+      } satisfies Problem);
+  });
+
+  await app.register(helmet, {
+    // The interactive API page loads its own inline scripts and styles.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'", 'ws:', 'wss:'],
+      },
+    },
+  });
+  const origins = opts.corsOrigins?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
+  await app.register(cors, {
+    origin: origins.length ? origins : false,
+    credentials: false,
+    exposedHeaders: ['x-request-id', 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'ratelimit-policy'],
+  });
+
+  if (opts.docs !== false) {
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.1.0',
+        info: {
+          title: 'Obscura API',
+          version: opts.version,
+          description: 'Self-hostable crypto trading platform. Errors are RFC 9457 problem+json.',
+        },
+        components: {
+          securitySchemes: {
+            bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+            apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+          },
+        },
+      },
+    });
+    await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: false });
+  }
+  return app;
+}

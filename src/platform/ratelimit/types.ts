@@ -1,0 +1,23 @@
+export interface RateDecision {
+  allowed: boolean;
+  limit: number;
+  /** Requests left in the current window after this one. */
+  remaining: number;
+  /** Seconds until the window has room again (0 when allowed). */
+  retryAfter: number;
+  /** Seconds until the window fully resets. */
+  reset: number;
+}
+
+/**
+ * Sliding-window rate limiting. `hit` counts one request against `key` and says whether it
+ * may proceed; the embedded limiter keeps counts in memory, the distributed one in Redis so
+ * that every process shares them.
+ */
+export interface RateLimiter {
+  hit(key: string, limit: number, windowSeconds: number): Promise<RateDecision>;
+  /** Reads without counting (used to check login throttling before verifying a password). */
+  peek(key: string, limit: number, windowSeconds: number): Promise<RateDecision>;
+  reset(key: string, windowSeconds: number): Promise<void>;
+  close(): Promise<void>;
+}
