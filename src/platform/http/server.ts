@@ -6,7 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { Logger } from '../logging/logger.js';
@@ -47,7 +47,8 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpServer> {
     loggerInstance: opts.logger,
     bodyLimit: opts.bodyLimit,
     trustProxy: opts.trustProxy,
-    disableRequestLogging: true,
+    // One line per request, written in onResponse with the route and latency.
+    logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: false,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -57,6 +58,9 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpServer> {
     forceCloseConnections: 'idle',
     ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as HttpServer;
+
+  // JSON is the only body format the API speaks; anything else is 415, not a confusing 400.
+  app.removeContentTypeParser('text/plain');
 
   const strict = makeAjv(false);
   const coercing = makeAjv(true);

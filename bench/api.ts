@@ -1,0 +1,76 @@
+/**
+ * `npm run bench:api`: authenticated GETs (JWT and API key) against the real server on
+ * loopback, each beside a bare Fastify hello-world measured in the same run, plus vault decrypts.
+ * Server and baseline run in their own processes; autocannon drives them from this one.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fmt, load, startProcess, type Figures } from './lib.js';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 100);
+const dataDir = mkdtempSync(join(tmpdir(), 'obscura-bench-'));
+const env = {
+  ...process.env,
+  PORT: '0',
+  HOST: '127.0.0.1',
+  DATA_DIR: dataDir,
+  LOG_LEVEL: 'warn',
+  DEMO_SEED: 'false',
+  RATE_LIMIT_GENERAL: '100000000',
+  OBSCURA_ENV_FILE: '/nonexistent',
+};
+const backend = process.env.DATABASE_URL ? 'PostgreSQL + Redis' : 'embedded (PGlite, in-process bus)';
+
+const server = await startProcess('node', ['bin/obscura.js', 'serve'], { ...env, LOG_LEVEL: 'info' }, /Obscura listening/);
+const base = /listening on (http:\/\/[^"\s]+)/.exec(server.line)![1]!;
+const bare = await startProcess('node', ['--import', 'tsx', 'bench/bare-server.ts', '0'], env, /^http:/);
+const bareUrl = `${bare.line.trim()}/hello`;
+
+try {
+  const email = `bench-${Date.now()}@example.com`;
+  const password = 'bench password 123';
+  const reg = await fetch(`${base}/api/v1/auth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password, displayName: 'Bench' }),
+  }).then((r) => r.json() as Promise<{ accessToken: string }>);
+  const jwt = { authorization: `Bearer ${reg.accessToken}` };
+  const key = await fetch(`${base}/api/v1/keys`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...jwt },
+    body: JSON.stringify({ name: 'bench', scopes: ['read'] }),
+  }).then((r) => r.json() as Promise<{ key: string }>);
+  const apiKey = { 'x-api-key': key.key };
+  const target = `${base}/api/v1/auth/session`;
+
+  // Warm both servers (JIT, caches) before anything is measured.
+  await load(bareUrl, { connections, seconds: 2 });
+  await load(target, { connections, seconds: 2, headers: jwt });
+  await load(target, { connections, seconds: 2, headers: apiKey });
+
+  const rows: Array<[string, Figures, Figures]> = [];
+  for (const [name, headers] of [
+    ['GET /api/v1/auth/session with JWT', jwt],
+    ['GET /api/v1/auth/session with X-API-Key', apiKey],
+  ] as const) {
+    const b = await load(bareUrl, { connections, seconds });
+    const a = await load(target, { connections, seconds, headers });
+    rows.push([name, a, b]);
+  }
+
+  process.stdout.write(`\nAPI benchmark — ${backend}, ${connections} connections, ${seconds} s each, ${new Date().toISOString()}\n\n`);
+  process.stdout.write('| route | req/s | p50 ms | p99 ms | bare req/s | bare p99 ms | ratio | errors |\n|---|---|---|---|---|---|---|---|\n');
+  for (const [name, a, b] of rows) {
+    process.stdout.write(
+      `| ${name} | ${fmt(a.rps)} | ${fmt(a.p50, 1)} | ${fmt(a.p99, 1)} | ${fmt(b.rps)} | ${fmt(b.p99, 1)} | ${fmt((a.rps / b.rps) * 100, 0)}% | ${a.errors + a.non2xx} |\n`,
+    );
+  }
+  process.stdout.write('\nTargets: ratio ≥ 60%, p99 ≤ 10 ms.\n');
+} finally {
+  server.child.kill('SIGTERM');
+  bare.child.kill('SIGTERM');
+  await new Promise((r) => server.child.once('exit', r));
+  rmSync(dataDir, { recursive: true, force: true });
+}

@@ -1,0 +1,21 @@
+/**
+ * Writes .env.example and prints the README's configuration table from the one config schema,
+ * so the docs cannot drift from what the code reads. Run: npx tsx scripts/config-docs.ts
+ */
+import { writeFileSync } from 'node:fs';
+import { CONFIG_FIELDS } from '../src/apps/config.js';
+
+const lines = [
+  '# Obscura configuration. Every variable is optional for `npm start` (embedded build).',
+  '# Copy to .env and uncomment what you change; real environment variables win over this file.',
+  '',
+];
+const rows = ['| variable | default | meaning |', '| --- | --- | --- |'];
+for (const f of CONFIG_FIELDS) {
+  lines.push(`# ${f.doc}`);
+  lines.push(`# ${f.env}=${f.secret ? '' : (f.example ?? '')}`);
+  lines.push('');
+  rows.push(`| \`${f.env}\` | ${f.example && !f.secret ? `\`${f.example}\`` : '—'} | ${f.doc} |`);
+}
+writeFileSync('.env.example', lines.join('\n'));
+process.stdout.write(rows.join('\n') + '\n');

@@ -1,0 +1,164 @@
+/**
+ * The composition root: the one place that knows every module. `buildApp(config, opts)` wires
+ * the database, the bus, the outbox relay, the modules and the HTTP server for a role, and
+ * returns handles to start and stop it. Tests build apps with it and drive them with
+ * `app.http.inject(...)`.
+ */
+import { join } from 'node:path';
+import type { DestinationStream } from 'pino';
+import { systemClock, type Clock } from '../core/clock.js';
+import { createIdentityModule, type IdentityModule } from '../modules/identity/index.js';
+import { createVaultModule, type VaultModule } from '../modules/vault/index.js';
+import { createBus, Outbox, OutboxRelay, type EventBus } from '../platform/bus/index.js';
+import { migrate, openDatabase, type Database } from '../platform/db/index.js';
+import { createHttpServer, ipRateLimitHook, type HttpServer, type RateLimits } from '../platform/http/index.js';
+import { createLogger, type Logger } from '../platform/logging/logger.js';
+import { Metrics } from '../platform/metrics/metrics.js';
+import type { Role } from '../platform/module.js';
+import { createRateLimiter, type RateLimiter } from '../platform/ratelimit/index.js';
+import type { AppConfig } from './config.js';
+import { seedDemo } from './demo.js';
+import { opsRoutes } from './ops-routes.js';
+import { VERSION } from './version.js';
+
+export interface BuildOptions {
+  role?: Role;
+  clock?: Clock;
+  logDestination?: DestinationStream;
+  /** Apply pending migrations before serving (default true). */
+  migrate?: boolean;
+}
+
+export interface App {
+  config: AppConfig;
+  role: Role;
+  http: HttpServer;
+  database: Database;
+  bus: EventBus;
+  outbox: Outbox;
+  logger: Logger;
+  metrics: Metrics;
+  identity: IdentityModule;
+  vault: VaultModule;
+  /** Starts consumers and the relay (HTTP is ready for inject; call `listen` to bind a port). */
+  start(): Promise<void>;
+  listen(): Promise<string>;
+  /** Graceful stop: finish requests, flush the outbox, stop consumers, close connections. */
+  close(): Promise<void>;
+}
+
+export async function buildApp(config: AppConfig, opts: BuildOptions = {}): Promise<App> {
+  const role = opts.role ?? 'all';
+  const clock = opts.clock ?? systemClock;
+  const logger = createLogger({ level: config.logLevel, destination: opts.logDestination });
+  const metrics = new Metrics();
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const cleanups: Array<() => Promise<void>> = [() => database.close()];
+  try {
+    if (opts.migrate !== false) {
+      const applied = await migrate(database);
+      if (applied.length) logger.info({ at: 'app#migrate', applied }, 'migrations applied');
+    }
+    const bus = await createBus({
+      redisUrl: config.redisUrl,
+      redisPrefix: config.redisPrefix,
+      database,
+      logger,
+      metrics,
+      maxAttempts: config.busMaxAttempts,
+      retryBaseMs: config.busRetryBaseMs,
+      claimIdleMs: config.busClaimIdleMs,
+    });
+    cleanups.unshift(() => bus.close());
+    const outbox = new Outbox(database.db, clock);
+    const rateLimiter: RateLimiter = createRateLimiter({ redisUrl: config.redisUrl, prefix: config.redisPrefix, clock });
+    cleanups.unshift(() => rateLimiter.close());
+    const limits: RateLimits = {
+      windowSeconds: config.rateLimitWindowSeconds,
+      general: config.rateLimitGeneral,
+      execution: config.rateLimitExecution,
+    };
+
+    const identity = createIdentityModule({ database, outbox, clock, rateLimiter, logger, config, limits });
+    const vault = await createVaultModule({
+      database,
+      outbox,
+      logger,
+      clock,
+      config: {
+        masterKey: config.vaultMasterKey,
+        oldMasterKeys: config.vaultOldMasterKeys,
+        keyFile: config.vaultKeyFile ?? (config.dataDir === 'memory://' ? undefined : join(config.dataDir, 'vault-keys.json')),
+      },
+    });
+    await vault.verify();
+    const modules = [identity, vault];
+
+    const http = await createHttpServer({
+      logger,
+      metrics,
+      bodyLimit: config.bodyLimit,
+      trustProxy: config.trustProxy,
+      corsOrigins: config.corsOrigins,
+      version: VERSION,
+      docs: role !== 'worker',
+    });
+    const relay = new OutboxRelay({ database, bus, outbox, logger, metrics, pollMs: config.outboxPollMs });
+    await opsRoutes(http, { database, bus, outbox, metrics, relay, role });
+    if (role !== 'worker') {
+      http.addHook('onRequest', ipRateLimitHook(rateLimiter, limits));
+      for (const m of modules) await m.routes?.(http);
+    } else {
+      // Workers serve only health, readiness and metrics; identity's decorator backs admin auth.
+      http.decorate('identity', { service: identity.service, limiter: rateLimiter, limits });
+    }
+    await http.ready();
+
+    if (config.embedded && config.demoSeed && role !== 'worker') await seedDemo(identity.service, logger);
+
+    let started = false;
+    let closing: Promise<void> | undefined;
+    const app: App = {
+      config,
+      role,
+      http,
+      database,
+      bus,
+      outbox,
+      logger,
+      metrics,
+      identity,
+      vault,
+      async start() {
+        if (started) return;
+        started = true;
+        if (role !== 'api') {
+          for (const m of modules) for (const c of m.consumers ?? []) await bus.subscribe(c);
+        }
+        relay.start();
+      },
+      async listen() {
+        await app.start();
+        return http.listen({ port: config.port, host: config.host });
+      },
+      close() {
+        closing ??= (async () => {
+          const deadline = Date.now() + config.shutdownTimeoutMs;
+          await http.close();
+          if (started) {
+            await relay.flush(Math.max(100, deadline - Date.now()));
+            await relay.stop();
+          }
+          for (const m of modules) await m.stop?.();
+          for (const c of cleanups) await c().catch((err) => logger.warn({ at: 'app#close', err }, 'cleanup failed'));
+          logger.flush?.();
+        })();
+        return closing;
+      },
+    };
+    return app;
+  } catch (err) {
+    for (const c of cleanups) await c().catch(() => {});
+    throw err;
+  }
+}

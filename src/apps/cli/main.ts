@@ -1,0 +1,58 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ConfigError } from '../../platform/config/index.js';
+import { VERSION } from '../version.js';
+import { createAdminCommand } from './create-admin.js';
+import { keysRotateCommand } from './keys-rotate.js';
+import { migrateCommand } from './migrate.js';
+import { serveCommand } from './serve.js';
+
+const program = new Command()
+  .name('obscura')
+  .description('Obscura: self-hostable crypto trading platform')
+  .version(VERSION)
+  .showHelpAfterError();
+
+program
+  .command('serve')
+  .description('Run the platform: HTTP API, event consumers and the outbox relay, or one role of them')
+  .addOption(
+    new Option('--role <role>', 'api: HTTP only; worker: consumers only; all: both').choices(['api', 'worker', 'all']).default('all'),
+  )
+  .option('--no-migrate', 'do not apply pending migrations on start')
+  .action((o: { role: 'api' | 'worker' | 'all'; migrate: boolean }) => serveCommand(o));
+
+program
+  .command('migrate')
+  .description('Apply pending database migrations and exit')
+  .action(() => migrateCommand());
+
+program
+  .command('create-admin')
+  .description('Create an administrator, or promote an existing account and reset its password')
+  .requiredOption('--email <email>', 'the administrator email')
+  .option('--name <name>', 'display name', 'Administrator')
+  .option('--password-stdin', 'read the password from standard input instead of OBSCURA_ADMIN_PASSWORD or a prompt')
+  .action((o: { email: string; name: string; passwordStdin?: boolean }) => createAdminCommand(o));
+
+const keys = program.command('keys').description('Manage the vault master key');
+keys
+  .command('rotate')
+  .description('Re-wrap every stored credential under a new master key; safe while servers run')
+  .option('--retire-old', 'remove the old keys from the key file once nothing uses them')
+  .option('--batch <n>', 'records re-wrapped per progress update', (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive whole number');
+    return n;
+  })
+  .action((o: { retireOld?: boolean }) => keysRotateCommand(o));
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`obscura: ${(err as Error).message}\n`);
+  process.exit(1);
+}

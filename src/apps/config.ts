@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { identityConfig, type IdentityConfig } from '../modules/identity/index.js';
+import { vaultConfig } from '../modules/vault/index.js';
+import {
+  bool,
+  ConfigError,
+  parseFragment,
+  platformConfig,
+  readEnvironment,
+  type ConfigOf,
+  type PlatformConfig,
+} from '../platform/config/index.js';
+
+const appFragment = {
+  ...platformConfig,
+  ...identityConfig,
+  ...vaultConfig,
+  demoSeed: bool('DEMO_SEED', {
+    doc: 'Create a demo trader (demo@obscura.local / obscura-sandbox) on first start of the embedded build',
+    default: true,
+  }),
+};
+
+/** Every variable the platform reads, for docs and the .env.example check. */
+export const CONFIG_FIELDS = Object.values(appFragment);
+
+type Parsed = PlatformConfig & ConfigOf<typeof identityConfig> & ConfigOf<typeof vaultConfig> & { demoSeed: boolean };
+export type AppConfig = Omit<Parsed, 'jwtSecret'> & IdentityConfig & { embedded: boolean };
+
+/**
+ * Parses the environment (and .env) into the typed configuration, then fills in what the
+ * embedded build may generate for itself. Every problem is reported at once.
+ */
+export function loadConfig(env: Record<string, string | undefined> = readEnvironment()): AppConfig {
+  const raw = parseFragment(appFragment, env) as Parsed;
+  const embedded = !raw.databaseUrl;
+  const problems: string[] = [];
+  if (raw.jwtSecret !== undefined && raw.jwtSecret.length < 32) problems.push('JWT_SECRET must be at least 32 characters');
+  if (!embedded && !raw.jwtSecret) {
+    problems.push('JWT_SECRET is required with DATABASE_URL, so that every process signs and checks tokens alike');
+  }
+  if (!embedded && !raw.vaultMasterKey && !raw.vaultKeyFile) {
+    problems.push('VAULT_MASTER_KEY or VAULT_KEY_FILE is required with DATABASE_URL, so that every process shares the vault key');
+  }
+  if (raw.redisUrl && embedded) {
+    problems.push('REDIS_URL needs DATABASE_URL too: the embedded database is private to one process');
+  }
+  if (problems.length) throw new ConfigError(problems);
+  const jwtSecret = raw.jwtSecret ?? generatedSecret(raw.dataDir, 'jwt-secret');
+  return { ...raw, jwtSecret, embedded };
+}
+
+/** A secret the embedded build makes on first start and keeps beside its database. */
+function generatedSecret(dataDir: string, name: string): string {
+  if (dataDir === 'memory://') return randomBytes(32).toString('base64url');
+  const file = join(dataDir, name);
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, secret + '\n', { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return secret;
+}
