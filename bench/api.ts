@@ -23,8 +23,9 @@ const env = {
 };
 const backend = process.env.DATABASE_URL ? 'PostgreSQL + Redis' : 'embedded (PGlite, in-process bus)';
 
-const server = await startProcess('node', ['bin/obscura.js', 'serve'], { ...env, LOG_LEVEL: 'info' }, /Obscura listening/);
-const base = /listening on (http:\/\/[^"\s]+)/.exec(server.line)![1]!;
+const port = 18000 + Math.floor(Math.random() * 1000);
+const server = await startProcess('node', ['bin/obscura.js', 'serve'], { ...env, PORT: String(port) }, /never printed/, `http://127.0.0.1:${port}/ready`);
+const base = `http://127.0.0.1:${port}`;
 const bare = await startProcess('node', ['--import', 'tsx', 'bench/bare-server.ts', '0'], env, /^http:/);
 const bareUrl = `${bare.line.trim()}/hello`;
 

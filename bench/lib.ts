@@ -9,9 +9,32 @@ export interface Figures {
   non2xx: number;
 }
 
-/** Starts a process and resolves once it prints a line matching `ready`. */
-export function startProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ child: ChildProcess; line: string }> {
+/**
+ * Starts a process and resolves once it prints a line matching `ready`, or once `readyUrl`
+ * answers 200 (for servers that log nothing at the benchmark's log level).
+ */
+export function startProcess(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  ready: RegExp,
+  readyUrl?: string,
+): Promise<{ child: ChildProcess; line: string }> {
   return new Promise((resolve, reject) => {
+    if (readyUrl) {
+      const poll = setInterval(() => {
+        fetch(readyUrl).then(
+          (r) => {
+            if (r.ok) {
+              clearInterval(poll);
+              resolve({ child, line: readyUrl });
+            }
+          },
+          () => {},
+        );
+      }, 100);
+      poll.unref();
+    }
     const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const onData = (d: Buffer) => {

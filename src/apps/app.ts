@@ -103,7 +103,8 @@ export async function buildApp(config: AppConfig, opts: BuildOptions = {}): Prom
       version: VERSION,
       docs: role !== 'worker',
     });
-    const relay = new OutboxRelay({ database, bus, outbox, logger, metrics, pollMs: config.outboxPollMs });
+    // Gauges are refreshed on every /metrics scrape; the interval only keeps them from going stale.
+    const relay = new OutboxRelay({ database, bus, outbox, logger, metrics, pollMs: config.outboxPollMs, statsIntervalMs: 15_000 });
     await opsRoutes(http, { database, bus, outbox, metrics, relay, role });
     if (role !== 'worker') {
       http.addHook('onRequest', ipRateLimitHook(rateLimiter, limits));

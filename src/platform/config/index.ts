@@ -44,7 +44,11 @@ export const platformConfig = {
     default: 10000,
     min: 100,
   }),
-  outboxPollMs: int('OUTBOX_POLL_MS', { doc: 'Outbox relay polling interval when idle', default: 100, min: 5 }),
+  outboxPollMs: int('OUTBOX_POLL_MS', {
+    doc: "Safety-net polling interval of the outbox relay; a commit wakes its own process's relay at once",
+    default: 1000,
+    min: 5,
+  }),
   busMaxAttempts: int('BUS_MAX_ATTEMPTS', {
     doc: 'Deliveries of one event before it goes to the dead-letter stream',
     default: 5,

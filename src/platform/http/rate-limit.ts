@@ -10,7 +10,9 @@ declare module 'fastify' {
     rateLimit?: LimitClass | false;
   }
   interface FastifyRequest {
+    /** The tightest rate-limit decision taken for this request; sent as RateLimit headers. */
     rateDecision?: RateDecision;
+    rateWindow?: number;
   }
 }
 
@@ -29,7 +31,7 @@ export async function enforceRateLimit(
   limiter: RateLimiter,
   limits: RateLimits,
   req: FastifyRequest,
-  reply: FastifyReply,
+  _reply: FastifyReply,
   subject: string,
 ): Promise<void> {
   const cls = req.routeOptions.config.rateLimit;
@@ -40,10 +42,7 @@ export async function enforceRateLimit(
   const prev = req.rateDecision;
   if (!prev || d.remaining < prev.remaining || !d.allowed) {
     req.rateDecision = d;
-    void reply.header('ratelimit-limit', String(d.limit));
-    void reply.header('ratelimit-remaining', String(d.remaining));
-    void reply.header('ratelimit-reset', String(d.reset));
-    void reply.header('ratelimit-policy', `${d.limit};w=${limits.windowSeconds}`);
+    req.rateWindow = limits.windowSeconds;
   }
   if (!d.allowed) {
     throw new AppError(
@@ -61,4 +60,16 @@ export function ipRateLimitHook(limiter: RateLimiter, limits: RateLimits) {
     if (!req.url.startsWith('/api/')) return;
     await enforceRateLimit(limiter, limits, req, reply, `ip:${req.ip}`);
   };
+}
+
+/** Writes the RateLimit headers of the tightest decision once, whichever limits were checked. */
+export function setRateHeaders(req: FastifyRequest, reply: FastifyReply): void {
+  const d = req.rateDecision;
+  if (!d) return;
+  reply.headers({
+    'ratelimit-limit': d.limit,
+    'ratelimit-remaining': d.remaining,
+    'ratelimit-reset': d.reset,
+    'ratelimit-policy': `${d.limit};w=${req.rateWindow}`,
+  });
 }

@@ -61,3 +61,60 @@ export function createLogger(opts: { level: string; destination?: DestinationStr
     opts.destination,
   );
 }
+
+/**
+ * A per-request child logger that is only built when something is actually logged. pino's
+ * child() re-applies redaction to the bindings, which costs more than a whole fast request
+ * when the level would discard every line anyway. A class keeps the per-request cost to one
+ * small object (no closures).
+ */
+class LazyChild {
+  private built: Logger | undefined;
+  constructor(
+    private readonly parent: Logger,
+    private readonly extra: Record<string, unknown>,
+  ) {}
+  private get c(): Logger {
+    return (this.built ??= this.parent.child(this.extra));
+  }
+  get level() {
+    return this.parent.level;
+  }
+  set level(v: string) {
+    this.c.level = v;
+  }
+  isLevelEnabled(l: string) {
+    return this.parent.isLevelEnabled(l);
+  }
+  bindings() {
+    return { ...this.parent.bindings(), ...this.extra };
+  }
+  child(b: Record<string, unknown>, o?: object) {
+    return this.c.child(b, o);
+  }
+  flush() {
+    this.built?.flush();
+  }
+  silent() {}
+  trace(...a: unknown[]) {
+    if (this.parent.isLevelEnabled('trace')) (this.c.trace as (...x: unknown[]) => void)(...a);
+  }
+  debug(...a: unknown[]) {
+    if (this.parent.isLevelEnabled('debug')) (this.c.debug as (...x: unknown[]) => void)(...a);
+  }
+  info(...a: unknown[]) {
+    if (this.parent.isLevelEnabled('info')) (this.c.info as (...x: unknown[]) => void)(...a);
+  }
+  warn(...a: unknown[]) {
+    if (this.parent.isLevelEnabled('warn')) (this.c.warn as (...x: unknown[]) => void)(...a);
+  }
+  error(...a: unknown[]) {
+    if (this.parent.isLevelEnabled('error')) (this.c.error as (...x: unknown[]) => void)(...a);
+  }
+  fatal(...a: unknown[]) {
+    if (this.parent.isLevelEnabled('fatal')) (this.c.fatal as (...x: unknown[]) => void)(...a);
+  }
+}
+
+export const lazyChild = (parent: Logger, bindings: Record<string, unknown>): Logger =>
+  new LazyChild(parent, bindings) as unknown as Logger;
