@@ -1,0 +1,369 @@
+import { sql } from 'kysely';
+import type { Logger } from 'pino';
+import type { Database, Executor } from '../db/index.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { collectBusMetrics } from './create-bus.js';
+import { describeError } from './inbox.js';
+import type { Outbox } from './outbox.js';
+import type { BusEvent, EventBus } from './types.js';
+
+export interface OutboxRelayOptions {
+  database: Database;
+  bus: EventBus;
+  outbox: Outbox;
+  logger: Logger;
+  metrics: Metrics;
+  /** Polling interval when no commit nudges the relay (e.g. rows written by another process). */
+  pollMs: number;
+  batchSize?: number;
+  /** Pipelined mode: events published but not yet handled before the relay waits (5,000). */
+  maxInFlight?: number;
+  /** Age after which published outbox rows are deleted (24 h). */
+  retentionMs?: number;
+  /** Age after which inbox rows (`processed_events`) are deleted (7 days). */
+  inboxRetentionMs?: number;
+  /** How often the retention sweep runs (60 s); 0 turns it off. */
+  sweepIntervalMs?: number;
+  /** How often the outbox gauges are refreshed (1 s); 0 leaves it to `collectMetrics`. */
+  statsIntervalMs?: number;
+}
+
+interface OutboxRow {
+  id: string;
+  event_id: string;
+  topic: string;
+  type: string;
+  key: string | null;
+  payload: unknown;
+  ts_event: Date | string;
+  ts_init: Date | string;
+}
+
+const COLUMNS = [
+  'id',
+  'event_id',
+  'topic',
+  'type',
+  'key',
+  'payload',
+  'ts_event',
+  'ts_init',
+] as const;
+const SWEEP_BATCH = 1000;
+const HOUR = 3_600_000;
+
+/**
+ * Publishes committed outbox rows to the bus and stamps them `published_at`.
+ *
+ * Two modes, chosen from the backends:
+ * - `locking` (PostgreSQL with Redis): each batch is selected `FOR UPDATE SKIP LOCKED`,
+ *   published and stamped in one transaction, so relays in several processes share the outbox
+ *   without publishing a row twice. A crash between publish and commit publishes the batch
+ *   again, which the consumers' inbox absorbs.
+ * - `pipelined` (the embedded bus, or PGlite): no transaction is held while publishing — on
+ *   PGlite it would hold the only connection that the handlers need — and the relay does not wait
+ *   for one batch to be handled before publishing the next. The in-process bus resolves a
+ *   publish only once every subscriber has handled or dead-lettered the batch, and only then are
+ *   its rows stamped, so a crash loses nothing; meanwhile a subscriber stuck in backoff does not
+ *   hold up the others. Rows in flight are remembered in memory (bounded by `maxInFlight`), which
+ *   is correct for one relay per database — the embedded deployment. Several processes in this
+ *   mode would each deliver every row to their own subscribers: still correct, since the inbox
+ *   drops repeats, but duplicated work.
+ */
+export class OutboxRelay {
+  readonly mode: 'locking' | 'pipelined';
+  private readonly batchSize: number;
+  private readonly maxInFlight: number;
+  private readonly inFlight = new Set<string>();
+  private readonly dispatches = new Set<Promise<void>>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private running = false;
+  private stopped = false;
+  private pumping: Promise<void> | undefined;
+  private again = false;
+  private lock: Promise<unknown> = Promise.resolve();
+  private failures = 0;
+  private backoffUntil = 0;
+  private readonly background = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly opts: OutboxRelayOptions) {
+    this.mode =
+      opts.database.kind === 'postgres' && opts.bus.kind === 'redis' ? 'locking' : 'pipelined';
+    this.batchSize = opts.batchSize ?? 500;
+    this.maxInFlight = Math.max(this.batchSize, opts.maxInFlight ?? 5000);
+  }
+
+  start(): void {
+    if (this.running || this.stopped) return;
+    this.running = true;
+    this.opts.outbox.onCommit(() => this.wake());
+    this.every(this.opts.pollMs, () => this.wake());
+    const statsMs = this.opts.statsIntervalMs ?? 1000;
+    if (statsMs > 0)
+      this.every(statsMs, () => this.inBackground('stats', () => this.updateOutboxStats()));
+    const sweepMs = this.opts.sweepIntervalMs ?? 60_000;
+    if (sweepMs > 0)
+      this.every(sweepMs, () => this.inBackground('sweep', () => this.sweepRetention()));
+    this.wake();
+  }
+
+  /** Stops after the current batch. Rows still in flight are left for the next start. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.stopped = true;
+    for (const t of this.timers.splice(0)) clearInterval(t);
+    await this.pumping;
+    await this.lock;
+    await Promise.allSettled([...this.background.values()]);
+  }
+
+  /**
+   * Publishes until the outbox is empty and every event in flight is handled, or the time is up;
+   * true when empty. Used on graceful shutdown, and by tools that need events out now.
+   */
+  async flush(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.stopped && Date.now() < deadline) {
+      let published = 0;
+      try {
+        published = await this.runCycle();
+      } catch (err) {
+        this.opts.logger.warn(
+          { at: 'relay#flush', error: describeError(err) },
+          'outbox flush cycle failed',
+        );
+      }
+      if (published > 0) continue;
+      if (this.inFlight.size === 0 && !(await this.hasUnpublished())) return true;
+      await this.settleOrWait(Math.min(50, deadline - Date.now()));
+    }
+    return false;
+  }
+
+  /** Refreshes the outbox gauges and the bus's consumer and dead-letter gauges (for /metrics). */
+  async collectMetrics(): Promise<void> {
+    await Promise.all([
+      this.updateOutboxStats(),
+      collectBusMetrics(this.opts.bus, this.opts.metrics),
+    ]);
+  }
+
+  /** Deletes published outbox rows and inbox rows past their retention, a batch at a time. */
+  async sweepRetention(): Promise<{ outbox: number; inbox: number }> {
+    const db = this.opts.database.db;
+    const outboxAge = this.opts.retentionMs ?? 24 * HOUR;
+    const inboxAge = this.opts.inboxRetentionMs ?? 7 * 24 * HOUR;
+    const outbox = await this.deleteInBatches((limit) =>
+      sql`delete from outbox where id in (
+        select id from outbox where published_at < now() - ${outboxAge}::bigint * interval '1 millisecond'
+        order by published_at limit ${limit})`.execute(db),
+    );
+    const inbox = await this.deleteInBatches((limit) =>
+      sql`delete from processed_events where (consumer, event_id) in (
+        select consumer, event_id from processed_events
+        where processed_at < now() - ${inboxAge}::bigint * interval '1 millisecond' limit ${limit})`.execute(
+        db,
+      ),
+    );
+    if (outbox || inbox)
+      this.opts.logger.debug({ at: 'relay#sweep', outbox, inbox }, 'retention sweep');
+    return { outbox, inbox };
+  }
+
+  private wake(): void {
+    if (!this.running || Date.now() < this.backoffUntil) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = this.pump().finally(() => {
+      this.pumping = undefined;
+      if (this.again) this.wake();
+    });
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      do {
+        this.again = false;
+        const published = await this.runCycle();
+        if (published > 0) this.again = true;
+      } while (this.again && this.running);
+      this.failures = 0;
+    } catch (err) {
+      this.again = false;
+      this.failures += 1;
+      const wait = Math.min(5000, this.opts.pollMs * 2 ** Math.min(this.failures, 10));
+      this.backoffUntil = Date.now() + wait;
+      this.opts.logger.warn(
+        { at: 'relay#pump', error: describeError(err), retryInMs: wait },
+        'outbox relay cycle failed',
+      );
+    }
+  }
+
+  /** One cycle at a time, whoever asks (the loop or a flush). */
+  private runCycle(): Promise<number> {
+    const next = this.lock.then(() =>
+      this.mode === 'locking' ? this.lockedCycle() : this.pipelinedCycle(),
+    );
+    this.lock = next.catch(() => {});
+    return next;
+  }
+
+  private async lockedCycle(): Promise<number> {
+    const { database, bus, metrics } = this.opts;
+    const count = await database.db.transaction().execute(async (tx) => {
+      const rows = (await tx
+        .selectFrom('outbox')
+        .select(COLUMNS)
+        .where('published_at', 'is', null)
+        .orderBy('id')
+        .limit(this.batchSize)
+        .forUpdate()
+        .skipLocked()
+        .execute()) as OutboxRow[];
+      if (!rows.length) return 0;
+      await bus.publish(rows.map(toEvent));
+      await markPublished(
+        tx,
+        rows.map((r) => r.id),
+      );
+      return rows.length;
+    });
+    metrics.outboxPublished.inc(count);
+    return count;
+  }
+
+  private async pipelinedCycle(): Promise<number> {
+    if (this.inFlight.size >= this.maxInFlight) return 0;
+    const rows = await this.selectFresh();
+    if (!rows.length) return 0;
+    const ids = rows.map((r) => r.id);
+    for (const id of ids) this.inFlight.add(id);
+    const dispatch = this.opts.bus
+      .publish(rows.map(toEvent))
+      .then(async () => {
+        // After stop() the database may be closing; unstamped rows are simply published again.
+        if (this.stopped) return;
+        await markPublished(this.opts.database.db, ids);
+        this.opts.metrics.outboxPublished.inc(ids.length);
+      })
+      .catch((err: unknown) => {
+        if (!this.stopped)
+          this.opts.logger.warn(
+            { at: 'relay#dispatch', error: describeError(err) },
+            'publish failed',
+          );
+      })
+      .finally(() => {
+        for (const id of ids) this.inFlight.delete(id);
+        this.dispatches.delete(dispatch);
+        this.wake();
+      });
+    this.dispatches.add(dispatch);
+    return rows.length;
+  }
+
+  /** Unpublished rows not already in flight, oldest first. */
+  private async selectFresh(): Promise<OutboxRow[]> {
+    const db = this.opts.database.db;
+    const base = () => db.selectFrom('outbox').where('published_at', 'is', null).orderBy('id');
+    if (this.inFlight.size === 0)
+      return (await base().select(COLUMNS).limit(this.batchSize).execute()) as OutboxRow[];
+    // Rows in flight are still unpublished and come first; skip them by id before loading payloads.
+    const candidates = (await base()
+      .select('id')
+      .limit(this.batchSize + this.inFlight.size)
+      .execute()) as Array<{ id: string }>;
+    const fresh = candidates
+      .map((r) => r.id)
+      .filter((id) => !this.inFlight.has(id))
+      .slice(0, this.batchSize);
+    if (!fresh.length) return [];
+    return (await base().select(COLUMNS).where('id', 'in', fresh).execute()) as OutboxRow[];
+  }
+
+  private async hasUnpublished(): Promise<boolean> {
+    const row = await this.opts.database.db
+      .selectFrom('outbox')
+      .select('id')
+      .where('published_at', 'is', null)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  private async updateOutboxStats(): Promise<void> {
+    const row = (await this.opts.database.db
+      .selectFrom('outbox')
+      .select((eb) => [eb.fn.countAll().as('n'), eb.fn.min('ts_init').as('oldest')])
+      .where('published_at', 'is', null)
+      .executeTakeFirstOrThrow()) as { n: string | number; oldest: Date | string | null };
+    const { metrics } = this.opts;
+    metrics.outboxPending.set(Number(row.n));
+    metrics.outboxLagSeconds.set(
+      row.oldest ? Math.max(0, (Date.now() - new Date(row.oldest).getTime()) / 1000) : 0,
+    );
+  }
+
+  private async deleteInBatches(
+    run: (limit: number) => Promise<{ numAffectedRows?: bigint }>,
+  ): Promise<number> {
+    let total = 0;
+    // Bounded per sweep so a large backlog is worked off over several sweeps, never in one long lock.
+    for (let i = 0; i < 50 && !this.stopped; i++) {
+      const n = Number((await run(SWEEP_BATCH)).numAffectedRows ?? 0);
+      total += n;
+      if (n < SWEEP_BATCH) break;
+    }
+    return total;
+  }
+
+  private async settleOrWait(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const wait = new Promise<void>((r) => (timer = setTimeout(r, Math.max(1, ms))));
+    await Promise.race([wait, ...this.dispatches]);
+    clearTimeout(timer);
+  }
+
+  private every(ms: number, fn: () => void): void {
+    const t = setInterval(fn, ms);
+    t.unref?.();
+    this.timers.push(t);
+  }
+
+  /** Runs periodic upkeep, one of each at a time, logging rather than throwing. */
+  private inBackground(name: string, fn: () => Promise<unknown>): void {
+    if (!this.running || this.background.has(name)) return;
+    const p = fn()
+      .catch((err: unknown) =>
+        this.opts.logger.warn(
+          { at: 'relay#upkeep', task: name, error: describeError(err) },
+          'relay upkeep failed',
+        ),
+      )
+      .finally(() => this.background.delete(name));
+    this.background.set(name, p);
+  }
+}
+
+function toEvent(r: OutboxRow): BusEvent {
+  return {
+    eventId: r.event_id,
+    topic: r.topic,
+    type: r.type,
+    key: r.key,
+    payload: r.payload,
+    tsEvent: new Date(r.ts_event).getTime(),
+    tsInit: new Date(r.ts_init).getTime(),
+  };
+}
+
+async function markPublished(db: Executor, ids: string[]): Promise<void> {
+  await db
+    .updateTable('outbox')
+    .set({ published_at: sql`now()` })
+    .where('id', 'in', ids)
+    .execute();
+}

@@ -1,0 +1,83 @@
+import type { Tx } from '../db/index.js';
+
+/**
+ * An event as it travels on the bus. Topics are built in one place per module (`topics.ts`);
+ * `type` is the past-tense event name, e.g. `UserLoggedIn`.
+ */
+export interface BusEvent<P = unknown> {
+  eventId: string;
+  topic: string;
+  type: string;
+  /** Partition/ordering hint, e.g. a user or account id. */
+  key?: string | null;
+  payload: P;
+  /** When it happened (ms since epoch). */
+  tsEvent: number;
+  /** When the platform recorded it (ms since epoch). */
+  tsInit: number;
+}
+
+/** What a module hands to the outbox; ids and timestamps are filled in. */
+export interface NewEvent<P = unknown> {
+  topic: string;
+  type: string;
+  key?: string | null;
+  payload: P;
+  tsEvent?: number;
+  eventId?: string;
+}
+
+/**
+ * A consumer's handler. It runs inside a database transaction that also records the event as
+ * processed by this consumer, so its effects happen exactly once even when delivery repeats.
+ */
+export type EventHandler = (event: BusEvent, tx: Tx) => Promise<void>;
+
+export interface ConsumerSpec {
+  /** Stable name: the Redis consumer group and the inbox key. */
+  name: string;
+  topics: string[];
+  handle: EventHandler;
+}
+
+export interface DeadLetter {
+  id: string;
+  consumer: string;
+  topic: string;
+  eventId: string;
+  type: string;
+  payload: unknown;
+  error: string;
+  attempts: number;
+  failedAt: string;
+}
+
+export interface ConsumerLag {
+  consumer: string;
+  topic: string;
+  /** Events published but not yet delivered to the consumer. */
+  lag: number;
+  /** Delivered but not yet acknowledged. */
+  pending: number;
+}
+
+/**
+ * The event bus. Embedded: in-process delivery. Distributed: Redis Streams with consumer
+ * groups. Both retry failed handlers with exponential backoff and jitter and dead-letter an
+ * event after the configured number of attempts.
+ */
+export interface EventBus {
+  readonly kind: 'memory' | 'redis';
+  /** Publishes already-committed events (called by the outbox relay). */
+  publish(events: BusEvent[]): Promise<void>;
+  /** Starts consuming; returns when the consumer is registered (groups created). */
+  subscribe(spec: ConsumerSpec): Promise<void>;
+  listDeadLetters(limit: number): Promise<DeadLetter[]>;
+  /** Re-delivers a dead letter to the consumer that failed it; false if unknown. */
+  replayDeadLetter(id: string): Promise<boolean>;
+  deadLetterCount(): Promise<number>;
+  consumerLag(): Promise<ConsumerLag[]>;
+  ping(): Promise<void>;
+  /** Stops consuming, waits for handlers in flight, closes connections. */
+  close(): Promise<void>;
+}

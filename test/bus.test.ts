@@ -1,0 +1,402 @@
+import { Redis } from 'ioredis';
+import { sql } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../src/core/clock.js';
+import { newId } from '../src/core/ids.js';
+import {
+  createBus,
+  Outbox,
+  OutboxRelay,
+  type BusEvent,
+  type EventHandler,
+} from '../src/platform/bus/index.js';
+import { openDatabase, type Database, type Db } from '../src/platform/db/index.js';
+import { createLogger } from '../src/platform/logging/logger.js';
+import { Metrics } from '../src/platform/metrics/metrics.js';
+import { backends, freshDatabase, uniqueRedisPrefix, type Backend } from './helpers/backends.js';
+import { waitFor } from './helpers/wait.js';
+
+const logger = createLogger({ level: 'silent' });
+const TOPIC = 'test.things';
+
+interface NodeOptions {
+  maxAttempts?: number;
+  retryBaseMs?: number;
+  claimIdleMs?: number;
+  batchSize?: number;
+}
+
+describe.each(backends)('event bus on $name', (backend: Backend) => {
+  const cleanups: Array<() => Promise<unknown>> = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  /** A migrated database with an effects table, and a Redis prefix of its own. */
+  async function world() {
+    const fresh = await freshDatabase(backend);
+    cleanups.push(() => fresh.drop());
+    await sql`create table bus_test_effects (consumer text not null, event_id uuid not null, n int not null)`.execute(
+      fresh.database.db,
+    );
+    const prefix = uniqueRedisPrefix();
+    if (backend.redisUrl) cleanups.push(() => deleteKeys(backend.redisUrl as string, prefix));
+    return { fresh, db: fresh.database.db, prefix };
+  }
+
+  /** One process's worth of bus, outbox and relay. */
+  async function node(database: Database, prefix: string, o: NodeOptions = {}) {
+    const metrics = new Metrics({ defaultMetrics: false });
+    const bus = await createBus({
+      redisUrl: backend.redisUrl,
+      redisPrefix: prefix,
+      database,
+      logger,
+      metrics,
+      maxAttempts: o.maxAttempts ?? 3,
+      retryBaseMs: o.retryBaseMs ?? 5,
+      claimIdleMs: o.claimIdleMs ?? 30_000,
+    });
+    const outbox = new Outbox(database.db, systemClock);
+    const relay = new OutboxRelay({
+      database,
+      bus,
+      outbox,
+      logger,
+      metrics,
+      pollMs: 20,
+      batchSize: o.batchSize ?? 100,
+    });
+    const stop = async () => {
+      await relay.stop();
+      await bus.close();
+    };
+    cleanups.push(stop);
+    const emit = (...ns: number[]) =>
+      outbox.transaction((_tx, e) =>
+        e(...ns.map((n) => ({ topic: TOPIC, type: 'ThingHappened', payload: { n } }))),
+      );
+    return { bus, outbox, relay, metrics, emit, stop };
+  }
+
+  it('delivers each committed event exactly once to every subscriber', async () => {
+    const { fresh, db, prefix } = await world();
+    const n = await node(fresh.database, prefix);
+    await n.emit(...range(1, 10)); // committed before anything consumes, as after a restart
+    await n.bus.subscribe({ name: 'c1', topics: [TOPIC], handle: record('c1') });
+    await n.bus.subscribe({ name: 'c2', topics: [TOPIC], handle: record('c2') });
+    await n.bus.subscribe({ name: 'c3', topics: ['test.other'], handle: record('c3') });
+    n.relay.start();
+    for (let i = 11; i <= 20; i++) await n.emit(i);
+
+    await waitFor(
+      async () => (await effectCount(db, 'c1')) === 20 && (await effectCount(db, 'c2')) === 20,
+    );
+    expect(await n.relay.flush(5000)).toBe(true);
+    expect(await effectCount(db, 'c3')).toBe(0);
+    const repeated =
+      await sql`select consumer, event_id from bus_test_effects group by 1, 2 having count(*) > 1`.execute(
+        db,
+      );
+    expect(repeated.rows).toEqual([]);
+    const unpublished = await db
+      .selectFrom('outbox')
+      .select('id')
+      .where('published_at', 'is', null)
+      .execute();
+    expect(unpublished).toEqual([]);
+  });
+
+  it('retries a failing handler with backoff and keeps only the successful attempt', async () => {
+    const { fresh, db, prefix } = await world();
+    const n = await node(fresh.database, prefix, { maxAttempts: 5 });
+    const calls = new Map<string, number>();
+    await n.bus.subscribe({
+      name: 'flaky',
+      topics: [TOPIC],
+      handle: async (event, tx) => {
+        const attempt = (calls.get(event.eventId) ?? 0) + 1;
+        calls.set(event.eventId, attempt);
+        // The effect is written before failing: a rolled-back attempt must leave nothing behind.
+        await record('flaky')(event, tx);
+        if (attempt < 3) throw new Error(`transient failure ${attempt}`);
+      },
+    });
+    n.relay.start();
+    await n.emit(1);
+
+    await waitFor(async () => (await effectCount(db, 'flaky')) === 1);
+    expect([...calls.values()]).toEqual([3]);
+    // The row is visible from COMMIT on; the bus counts the outcome just after.
+    await waitFor(async () => (await counter(n.metrics, 'flaky', 'ok')) === 1);
+    expect(await counter(n.metrics, 'flaky', 'retry')).toBe(2);
+    expect(await n.bus.deadLetterCount()).toBe(0);
+  });
+
+  it('dead-letters an event that always fails and replays it to that consumer only', async () => {
+    const { fresh, db, prefix } = await world();
+    const n = await node(fresh.database, prefix, { maxAttempts: 3 });
+    let healed = false;
+    let brokenCalls = 0;
+    let healthyCalls = 0;
+    await n.bus.subscribe({
+      name: 'broken',
+      topics: [TOPIC],
+      handle: async (event, tx) => {
+        brokenCalls += 1;
+        if (!healed) throw new Error('ledger unavailable');
+        await record('broken')(event, tx);
+      },
+    });
+    await n.bus.subscribe({
+      name: 'healthy',
+      topics: [TOPIC],
+      handle: async (event, tx) => {
+        healthyCalls += 1;
+        await record('healthy')(event, tx);
+      },
+    });
+    n.relay.start();
+    await n.emit(7);
+
+    await waitFor(async () => (await n.bus.deadLetterCount()) === 1);
+    const [letter] = await n.bus.listDeadLetters(10);
+    expect(letter).toMatchObject({
+      consumer: 'broken',
+      topic: TOPIC,
+      type: 'ThingHappened',
+      attempts: 3,
+      payload: { n: 7 },
+    });
+    expect(letter?.error).toContain('ledger unavailable');
+    expect(letter?.error).not.toContain('at '); // the message only, never a stack
+    expect(brokenCalls).toBe(3);
+    await waitFor(async () => (await effectCount(db, 'healthy')) === 1);
+    await n.relay.collectMetrics();
+    expect((await n.metrics.deadLetters.get()).values[0]?.value).toBe(1);
+
+    healed = true;
+    expect(await n.bus.replayDeadLetter(letter!.id)).toBe(true);
+    await waitFor(async () => (await effectCount(db, 'broken')) === 1);
+    expect(await n.bus.deadLetterCount()).toBe(0);
+    expect(await n.bus.replayDeadLetter(letter!.id)).toBe(false);
+    expect(await n.bus.replayDeadLetter(newId())).toBe(false);
+    expect(await n.bus.replayDeadLetter('1-0')).toBe(false);
+    await waitFor(async () =>
+      (await n.bus.consumerLag()).every((l) => l.lag === 0 && l.pending === 0),
+    );
+    expect(healthyCalls).toBe(1);
+    expect(await effectCount(db, 'healthy')).toBe(1);
+  });
+
+  it('applies the effect of an event published twice once', async () => {
+    const { fresh, db, prefix } = await world();
+    const n = await node(fresh.database, prefix);
+    await n.bus.subscribe({ name: 'c1', topics: [TOPIC], handle: record('c1') });
+    const event: BusEvent = {
+      eventId: newId(),
+      topic: TOPIC,
+      type: 'ThingHappened',
+      key: null,
+      payload: { n: 1 },
+      tsEvent: Date.now(),
+      tsInit: Date.now(),
+    };
+    await n.bus.publish([event]);
+    await n.bus.publish([event]);
+
+    await waitFor(
+      async () =>
+        (await counter(n.metrics, 'c1', 'duplicate')) === 1 &&
+        (await counter(n.metrics, 'c1', 'ok')) === 1,
+    );
+    expect(await effectCount(db, 'c1')).toBe(1);
+  });
+
+  it('keeps delivering to other consumers while one is stuck retrying', async () => {
+    const { fresh, db, prefix } = await world();
+    // Enough attempts and a long enough base that the stuck consumer keeps retrying throughout.
+    const n = await node(fresh.database, prefix, { maxAttempts: 20, retryBaseMs: 200 });
+    let stuckCalls = 0;
+    await n.bus.subscribe({
+      name: 'stuck',
+      topics: [TOPIC],
+      handle: async () => {
+        stuckCalls += 1;
+        throw new Error('still broken');
+      },
+    });
+    await n.bus.subscribe({ name: 'fine', topics: [TOPIC], handle: record('fine') });
+    n.relay.start();
+
+    await n.emit(1);
+    await waitFor(async () => (await effectCount(db, 'fine')) === 1 && stuckCalls >= 1);
+    await n.emit(2);
+    await waitFor(async () => (await effectCount(db, 'fine')) === 2);
+    expect(await effectCount(db, 'stuck')).toBe(0);
+    expect(await n.bus.deadLetterCount()).toBe(0);
+  });
+
+  it('delivers after a restart what was committed but not yet handled', async () => {
+    const { fresh, db, prefix } = await world();
+    const first = await node(fresh.database, prefix, {
+      maxAttempts: 20,
+      retryBaseMs: 200,
+      claimIdleMs: 200,
+    });
+    let failing = 0;
+    await first.bus.subscribe({
+      name: 'c1',
+      topics: [TOPIC],
+      handle: async () => {
+        failing += 1;
+        throw new Error('down');
+      },
+    });
+    first.relay.start();
+    await first.emit(1, 2, 3);
+    await waitFor(() => failing >= 1);
+    await first.stop(); // the process goes away with the events unhandled
+
+    const second = await node(fresh.database, prefix, { claimIdleMs: 200 });
+    await second.bus.subscribe({ name: 'c1', topics: [TOPIC], handle: record('c1') });
+    second.relay.start();
+    await waitFor(async () => (await effectCount(db, 'c1')) === 3, 10_000);
+    expect(await second.relay.flush(5000)).toBe(true);
+  });
+
+  it('sweeps published outbox rows and inbox rows past their retention', async () => {
+    const { fresh, db, prefix } = await world();
+    const n = await node(fresh.database, prefix);
+    await n.bus.subscribe({ name: 'c1', topics: [TOPIC], handle: record('c1') });
+    n.relay.start();
+    await n.emit(1, 2, 3);
+    await waitFor(async () => (await effectCount(db, 'c1')) === 3);
+    expect(await n.relay.flush(5000)).toBe(true);
+    await n.emit(4); // published but recent: kept
+    expect(await n.relay.flush(5000)).toBe(true);
+    await sql`update outbox set published_at = now() - interval '2 days' where payload->>'n' in ('1', '2', '3')`.execute(
+      db,
+    );
+    await sql`update processed_events set processed_at = now() - interval '8 days'
+      where event_id in (select event_id from outbox where payload->>'n' in ('1', '2'))`.execute(
+      db,
+    );
+
+    expect(await n.relay.sweepRetention()).toEqual({ outbox: 3, inbox: 2 });
+    const left = await db.selectFrom('outbox').select('id').execute();
+    expect(left).toHaveLength(1);
+  });
+
+  describe.runIf(backend.name === 'postgres+redis')('distributed only', () => {
+    it('claims entries left pending by a consumer that died', async () => {
+      const { fresh, db, prefix } = await world();
+      const n = await node(fresh.database, prefix, { claimIdleMs: 200 });
+      const stream = `${prefix}:stream:${TOPIC}`;
+      const raw = new Redis(backend.redisUrl as string, { protocol: 2 });
+      await raw.call('XGROUP', 'CREATE', stream, 'c1', '0', 'MKSTREAM');
+      await n.bus.publish([
+        {
+          eventId: newId(),
+          topic: TOPIC,
+          type: 'ThingHappened',
+          payload: { n: 1 },
+          tsEvent: 1,
+          tsInit: 1,
+        },
+      ]);
+      const taken = await raw.call(
+        'XREADGROUP',
+        'GROUP',
+        'c1',
+        'doomed',
+        'COUNT',
+        10,
+        'STREAMS',
+        stream,
+        '>',
+      );
+      expect(JSON.stringify(taken)).toContain('ThingHappened');
+      raw.disconnect(); // dies without acknowledging
+
+      await n.bus.subscribe({ name: 'c1', topics: [TOPIC], handle: record('c1') });
+      await waitFor(async () => (await effectCount(db, 'c1')) === 1, 10_000);
+      await waitFor(async () => (await n.bus.consumerLag()).every((l) => l.pending === 0));
+    });
+
+    it('runs two relays against one PostgreSQL without losing or repeating a row', async () => {
+      const { fresh, db, prefix } = await world();
+      const otherDb = await openDatabase({
+        databaseUrl: fresh.url,
+        dataDir: 'memory://',
+        poolSize: 3,
+      });
+      cleanups.push(() => otherDb.close());
+      const a = await node(fresh.database, prefix, { batchSize: 20 });
+      const b = await node(otherDb, prefix, { batchSize: 20 });
+      expect(a.relay.mode).toBe('locking');
+      await a.bus.subscribe({ name: 'c1', topics: [TOPIC], handle: record('c1') });
+      a.relay.start();
+      b.relay.start();
+      for (let i = 0; i < 40; i++) await (i % 2 ? a : b).emit(...range(i * 10 + 1, i * 10 + 10));
+
+      await waitFor(async () => (await effectCount(db, 'c1')) === 400, 15_000);
+      expect(await a.relay.flush(5000)).toBe(true);
+      const published = (await counterTotal(a.metrics)) + (await counterTotal(b.metrics));
+      expect(published).toBe(400);
+      const raw = new Redis(backend.redisUrl as string);
+      try {
+        expect(await raw.xlen(`${prefix}:stream:${TOPIC}`)).toBe(400);
+      } finally {
+        raw.disconnect();
+      }
+    });
+  });
+});
+
+function record(consumer: string): EventHandler {
+  return async (event, tx) => {
+    const n = Number((event.payload as { n?: number }).n ?? 0);
+    await tx
+      .insertInto('bus_test_effects')
+      .values({ consumer, event_id: event.eventId, n })
+      .execute();
+  };
+}
+
+async function effectCount(db: Db, consumer: string): Promise<number> {
+  const row = await db
+    .selectFrom('bus_test_effects')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('consumer', '=', consumer)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+async function counter(metrics: Metrics, consumer: string, outcome: string): Promise<number> {
+  const { values } = await metrics.eventsHandled.get();
+  return (
+    values.find((v) => v.labels.consumer === consumer && v.labels.outcome === outcome)?.value ?? 0
+  );
+}
+
+async function counterTotal(metrics: Metrics): Promise<number> {
+  return (await metrics.outboxPublished.get()).values[0]?.value ?? 0;
+}
+
+const range = (from: number, to: number): number[] =>
+  Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+async function deleteKeys(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
