@@ -10,6 +10,7 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { createIdentityModule, type IdentityModule } from '../modules/identity/index.js';
 import { createVaultModule, type VaultModule } from '../modules/vault/index.js';
 import { createBus, Outbox, OutboxRelay, type EventBus } from '../platform/bus/index.js';
+import { ConfigError } from '../platform/config/index.js';
 import { migrate, openDatabase, type Database } from '../platform/db/index.js';
 import { createHttpServer, ipRateLimitHook, type HttpServer, type RateLimits } from '../platform/http/index.js';
 import { createLogger, type Logger } from '../platform/logging/logger.js';
@@ -49,10 +50,15 @@ export interface App {
 
 export async function buildApp(config: AppConfig, opts: BuildOptions = {}): Promise<App> {
   const role = opts.role ?? 'all';
+  if (role !== 'all' && !config.redisUrl) {
+    // The in-process bus delivers only to consumers in the same process: an api-only process
+    // would publish events nobody receives, and a worker-only one would never see any.
+    throw new ConfigError([`--role ${role} needs REDIS_URL (and DATABASE_URL): the embedded bus lives inside one process`]);
+  }
   const clock = opts.clock ?? systemClock;
   const logger = createLogger({ level: config.logLevel, destination: opts.logDestination });
   const metrics = new Metrics();
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize });
   const cleanups: Array<() => Promise<void>> = [() => database.close()];
   try {
     if (opts.migrate !== false) {

@@ -29,7 +29,7 @@ export async function createAdminCommand(o: { email: string; name: string; passw
   }
   if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(o.email)) throw new Error(`"${o.email}" is not an email address`);
   const config = { ...loadConfig(), logLevel: 'warn', demoSeed: false };
-  const app = await buildApp(config, { role: 'api' });
+  const app = await buildApp(config, { role: config.redisUrl ? 'api' : 'all' });
   try {
     await app.start();
     const { user, created } = await app.identity.service.ensureAdmin({ email: o.email, password, displayName: o.name });

@@ -19,6 +19,12 @@ export const platformConfig = {
     protocols: ['redis:', 'rediss:'],
     secret: true,
   }),
+  dbPoolSize: int('DB_POOL_SIZE', {
+    doc: 'PostgreSQL connections per process (each Redis consumer may hold up to 4 at once)',
+    default: 20,
+    min: 2,
+    max: 500,
+  }),
   redisPrefix: str('REDIS_PREFIX', {
     doc: 'Prefix of every Redis key and stream, so several deployments can share one Redis',
     default: 'obscura',

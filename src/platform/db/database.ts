@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
@@ -37,7 +38,11 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
 
 async function openPGlite(dataDir: string): Promise<Database> {
   const target = dataDir === 'memory://' ? 'memory://' : `${dataDir.replace(/\/$/, '')}/pglite`;
-  if (target !== 'memory://') mkdirSync(target, { recursive: true });
+  let unlock = () => {};
+  if (target !== 'memory://') {
+    mkdirSync(target, { recursive: true });
+    unlock = lockDataDir(dataDir);
+  }
   // Both backends return money (NUMERIC) and 64-bit integers as exact strings.
   const pgl = await PGlite.create(target, {
     parsers: { [INT8]: (v: string) => v, [NUMERIC]: (v: string) => v },
@@ -56,6 +61,7 @@ async function openPGlite(dataDir: string): Promise<Database> {
     async close() {
       await db.destroy();
       await pgl.close();
+      unlock();
     },
   };
 }
@@ -80,4 +86,34 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
       await db.destroy();
     },
   };
+}
+
+/**
+ * PGlite is one process's private database: a second process opening the same folder would
+ * corrupt it. A pid lock file turns that into a clear error; a lock left by a dead process
+ * is taken over.
+ */
+function lockDataDir(dataDir: string): () => void {
+  const file = join(dataDir, 'pglite.lock');
+  try {
+    writeFileSync(file, String(process.pid), { flag: 'wx' });
+  } catch {
+    const holder = Number(readFileSync(file, 'utf8').trim());
+    if (holder && holder !== process.pid && isAlive(holder)) {
+      throw new Error(
+        `the embedded database in ${dataDir} is in use by process ${holder}; stop it first, or use DATABASE_URL to share a PostgreSQL database between processes`,
+      );
+    }
+    writeFileSync(file, String(process.pid));
+  }
+  return () => rmSync(file, { force: true });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
