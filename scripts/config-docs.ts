@@ -1,8 +1,8 @@
 /**
- * Writes .env.example and prints the README's configuration table from the one config schema,
+ * Writes .env.example and the README's configuration table from the one config schema,
  * so the docs cannot drift from what the code reads. Run: npx tsx scripts/config-docs.ts
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { CONFIG_FIELDS } from '../src/apps/config.js';
 
 const lines = [
@@ -18,4 +18,10 @@ for (const f of CONFIG_FIELDS) {
   rows.push(`| \`${f.env}\` | ${f.example && !f.secret ? `\`${f.example}\`` : '—'} | ${f.doc} |`);
 }
 writeFileSync('.env.example', lines.join('\n'));
-process.stdout.write(rows.join('\n') + '\n');
+const readme = readFileSync('README.md', 'utf8');
+const start = '<!-- config:start -->';
+const end = '<!-- config:end -->';
+const [before, rest] = readme.split(start);
+const after = rest?.split(end)[1];
+if (before === undefined || after === undefined) throw new Error(`README.md lacks the ${start} … ${end} markers`);
+writeFileSync('README.md', `${before}${start}\n${rows.join('\n')}\n${end}${after}`);
