@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/platform/db/index.js';
+import { buildApp } from '../src/apps/app.js';
+import { loadConfig } from '../src/apps/config.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'obscura-cli-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -117,6 +119,33 @@ describe('obscura CLI', () => {
     } finally {
       first.kill('SIGTERM');
       await new Promise((r) => first.on('exit', r));
+    }
+  });
+
+  it('rotates the vault master key from the command line, keeping every credential readable', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'obscura-rotate-'));
+    const config = loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent', DEMO_SEED: 'false', OBSCURA_ENV_FILE: '/nonexistent' });
+    let app = await buildApp(config);
+    const reg = await app.identity.service.register({ email: 'rotate@example.com', password: 'rotation password', displayName: 'R' }, { ip: '127.0.0.1' });
+    const cred = await app.vault.vault.store(reg.user.id, { exchange: 'kraken', apiKey: 'KRAKENKEY0123456789', secret: 'kraken-secret-value' }, { ip: '127.0.0.1' });
+    const before = (await app.vault.verify()).primaryKid;
+    await app.close();
+
+    const r = await run(['keys', 'rotate', '--retire-old'], { DATA_DIR: dir });
+    expect(r.code, r.err).toBe(0);
+    const result = JSON.parse(r.out.trim().split('\n').pop()!);
+    expect(result).toMatchObject({ mode: 'key_file', retiredKids: [before] });
+
+    app = await buildApp(config);
+    try {
+      const status = await app.vault.verify();
+      expect(status.primaryKid).not.toBe(before);
+      expect(status.kids).toEqual([{ kid: status.primaryKid, credentials: 1 }]);
+      const plain = await app.vault.vault.decryptForExecution(cred.id, reg.user.id);
+      expect(plain.secret).toBe('kraken-secret-value');
+    } finally {
+      await app.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

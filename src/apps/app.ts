@@ -94,7 +94,9 @@ export async function buildApp(config: AppConfig, opts: BuildOptions = {}): Prom
       config: {
         masterKey: config.vaultMasterKey,
         oldMasterKeys: config.vaultOldMasterKeys,
-        keyFile: config.vaultKeyFile ?? (config.dataDir === 'memory://' ? undefined : join(config.dataDir, 'vault-keys.json')),
+        keyFile: config.vaultMasterKey
+          ? undefined
+          : (config.vaultKeyFile ?? (config.dataDir === 'memory://' ? undefined : join(config.dataDir, 'vault-keys.json'))),
       },
     });
     await vault.verify();

@@ -4,7 +4,7 @@ import { rotateMasterKey } from '../../modules/vault/index.js';
 import { openDatabase } from '../../platform/db/index.js';
 import { loadConfig } from '../config.js';
 
-export async function keysRotateCommand(o: { retireOld?: boolean }): Promise<void> {
+export async function keysRotateCommand(o: { retireOld?: boolean; batch?: number }): Promise<void> {
   const config = loadConfig();
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const bar = new cliProgress.SingleBar(
@@ -17,8 +17,9 @@ export async function keysRotateCommand(o: { retireOld?: boolean }): Promise<voi
       database,
       masterKey: config.vaultMasterKey,
       oldMasterKeys: config.vaultOldMasterKeys,
-      keyFile: config.vaultKeyFile ?? join(config.dataDir, 'vault-keys.json'),
+      keyFile: config.vaultMasterKey ? undefined : (config.vaultKeyFile ?? join(config.dataDir, 'vault-keys.json')),
       retireOld: Boolean(o.retireOld),
+      ...(o.batch ? { batchSize: o.batch } : {}),
       onProgress(done: number, total: number) {
         if (!startedBar) {
           bar.start(total, 0);

@@ -39,12 +39,12 @@ keys
   .command('rotate')
   .description('Re-wrap every stored credential under a new master key; safe while servers run')
   .option('--retire-old', 'remove the old keys from the key file once nothing uses them')
-  .option('--batch <n>', 'records re-wrapped per progress update', (v) => {
+  .option('--batch <n>', 'records re-wrapped per database round trip', (v) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive whole number');
     return n;
   })
-  .action((o: { retireOld?: boolean }) => keysRotateCommand(o));
+  .action((o: { retireOld?: boolean; batch?: number }) => keysRotateCommand(o));
 
 try {
   await program.parseAsync(process.argv);

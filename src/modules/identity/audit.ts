@@ -13,6 +13,7 @@ export const AUDIT_ACTIONS = [
   'api_key.revoked',
   'credential.stored',
   'credential.deleted',
+  'vault.key_rotated',
   'user.role_changed',
   'user.disabled',
   'user.enabled',
