@@ -21,12 +21,25 @@ const env = {
   RATE_LIMIT_GENERAL: '100000000',
   OBSCURA_ENV_FILE: '/nonexistent',
 };
-const backend = process.env.DATABASE_URL ? 'PostgreSQL + Redis' : 'embedded (PGlite, in-process bus)';
+const backend = process.env.DATABASE_URL
+  ? 'PostgreSQL + Redis'
+  : 'embedded (PGlite, in-process bus)';
 
 const port = 18000 + Math.floor(Math.random() * 1000);
-const server = await startProcess('node', ['bin/obscura.js', 'serve'], { ...env, PORT: String(port) }, /never printed/, `http://127.0.0.1:${port}/ready`);
+const server = await startProcess(
+  'node',
+  ['bin/obscura.js', 'serve'],
+  { ...env, PORT: String(port) },
+  /never printed/,
+  `http://127.0.0.1:${port}/ready`,
+);
 const base = `http://127.0.0.1:${port}`;
-const bare = await startProcess('node', ['--import', 'tsx', 'bench/bare-server.ts', '0'], env, /^http:/);
+const bare = await startProcess(
+  'node',
+  ['--import', 'tsx', 'bench/bare-server.ts', '0'],
+  env,
+  /^http:/,
+);
 const bareUrl = `${bare.line.trim()}/hello`;
 
 try {
@@ -61,8 +74,12 @@ try {
     rows.push([name, a, b]);
   }
 
-  process.stdout.write(`\nAPI benchmark — ${backend}, ${connections} connections, ${seconds} s each, ${new Date().toISOString()}\n\n`);
-  process.stdout.write('| route | req/s | p50 ms | p99 ms | bare req/s | bare p99 ms | ratio | errors |\n|---|---|---|---|---|---|---|---|\n');
+  process.stdout.write(
+    `\nAPI benchmark — ${backend}, ${connections} connections, ${seconds} s each, ${new Date().toISOString()}\n\n`,
+  );
+  process.stdout.write(
+    '| route | req/s | p50 ms | p99 ms | bare req/s | bare p99 ms | ratio | errors |\n|---|---|---|---|---|---|---|---|\n',
+  );
   for (const [name, a, b] of rows) {
     process.stdout.write(
       `| ${name} | ${fmt(a.rps)} | ${fmt(a.p50, 1)} | ${fmt(a.p99, 1)} | ${fmt(b.rps)} | ${fmt(b.p99, 1)} | ${fmt((a.rps / b.rps) * 100, 0)}% | ${a.errors + a.non2xx} |\n`,

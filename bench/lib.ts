@@ -51,8 +51,17 @@ export function startProcess(
   });
 }
 
-export async function load(url: string, opts: { headers?: Record<string, string>; connections: number; seconds: number }): Promise<Figures> {
-  const r = await autocannon({ url, connections: opts.connections, duration: opts.seconds, headers: opts.headers ?? {}, pipelining: 1 });
+export async function load(
+  url: string,
+  opts: { headers?: Record<string, string>; connections: number; seconds: number },
+): Promise<Figures> {
+  const r = await autocannon({
+    url,
+    connections: opts.connections,
+    duration: opts.seconds,
+    headers: opts.headers ?? {},
+    pipelining: 1,
+  });
   return {
     rps: r.requests.average,
     p50: r.latency.p50,
@@ -62,4 +71,5 @@ export async function load(url: string, opts: { headers?: Record<string, string>
   };
 }
 
-export const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+export const fmt = (n: number, d = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });

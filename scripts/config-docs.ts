@@ -23,5 +23,6 @@ const start = '<!-- config:start -->';
 const end = '<!-- config:end -->';
 const [before, rest] = readme.split(start);
 const after = rest?.split(end)[1];
-if (before === undefined || after === undefined) throw new Error(`README.md lacks the ${start} … ${end} markers`);
+if (before === undefined || after === undefined)
+  throw new Error(`README.md lacks the ${start} … ${end} markers`);
 writeFileSync('README.md', `${before}${start}\n${rows.join('\n')}\n${end}${after}`);

@@ -11,12 +11,26 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 function tree(files: Record<string, string>) {
   const dir = mkdtempSync(join(root, 't-'));
   cpSync('.dependency-cruiser.cjs', join(dir, '.dependency-cruiser.cjs'));
-  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', allowImportingTsExtensions: true, noEmit: true } }));
+  writeFileSync(
+    join(dir, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        allowImportingTsExtensions: true,
+        noEmit: true,
+      },
+    }),
+  );
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), text);
   }
-  const r = spawnSync(join(process.cwd(), 'node_modules/.bin/depcruise'), ['src', '--config', '.dependency-cruiser.cjs'], { cwd: dir, encoding: 'utf8' });
+  const r = spawnSync(
+    join(process.cwd(), 'node_modules/.bin/depcruise'),
+    ['src', '--config', '.dependency-cruiser.cjs'],
+    { cwd: dir, encoding: 'utf8' },
+  );
   return { code: r.status, out: r.stdout + r.stderr };
 }
 

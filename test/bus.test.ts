@@ -289,70 +289,71 @@ describe.each(backends)('event bus on $name', (backend: Backend) => {
   });
 
   // Defined only for the distributed backend rather than skipped on the embedded one.
-  if (backend.name === 'postgres+redis') describe('distributed only', () => {
-    it('claims entries left pending by a consumer that died', async () => {
-      const { fresh, db, prefix } = await world();
-      const n = await node(fresh.database, prefix, { claimIdleMs: 200 });
-      const stream = `${prefix}:stream:${TOPIC}`;
-      const raw = new Redis(backend.redisUrl as string, { protocol: 2 });
-      await raw.call('XGROUP', 'CREATE', stream, 'c1', '0', 'MKSTREAM');
-      await n.bus.publish([
-        {
-          eventId: newId(),
-          topic: TOPIC,
-          type: 'ThingHappened',
-          payload: { n: 1 },
-          tsEvent: 1,
-          tsInit: 1,
-        },
-      ]);
-      const taken = await raw.call(
-        'XREADGROUP',
-        'GROUP',
-        'c1',
-        'doomed',
-        'COUNT',
-        10,
-        'STREAMS',
-        stream,
-        '>',
-      );
-      expect(JSON.stringify(taken)).toContain('ThingHappened');
-      raw.disconnect(); // dies without acknowledging
+  if (backend.name === 'postgres+redis')
+    describe('distributed only', () => {
+      it('claims entries left pending by a consumer that died', async () => {
+        const { fresh, db, prefix } = await world();
+        const n = await node(fresh.database, prefix, { claimIdleMs: 200 });
+        const stream = `${prefix}:stream:${TOPIC}`;
+        const raw = new Redis(backend.redisUrl as string, { protocol: 2 });
+        await raw.call('XGROUP', 'CREATE', stream, 'c1', '0', 'MKSTREAM');
+        await n.bus.publish([
+          {
+            eventId: newId(),
+            topic: TOPIC,
+            type: 'ThingHappened',
+            payload: { n: 1 },
+            tsEvent: 1,
+            tsInit: 1,
+          },
+        ]);
+        const taken = await raw.call(
+          'XREADGROUP',
+          'GROUP',
+          'c1',
+          'doomed',
+          'COUNT',
+          10,
+          'STREAMS',
+          stream,
+          '>',
+        );
+        expect(JSON.stringify(taken)).toContain('ThingHappened');
+        raw.disconnect(); // dies without acknowledging
 
-      await n.bus.subscribe({ name: 'c1', topics: [TOPIC], handle: record('c1') });
-      await waitFor(async () => (await effectCount(db, 'c1')) === 1, 10_000);
-      await waitFor(async () => (await n.bus.consumerLag()).every((l) => l.pending === 0));
-    });
-
-    it('runs two relays against one PostgreSQL without losing or repeating a row', async () => {
-      const { fresh, db, prefix } = await world();
-      const otherDb = await openDatabase({
-        databaseUrl: fresh.url,
-        dataDir: 'memory://',
-        poolSize: 3,
+        await n.bus.subscribe({ name: 'c1', topics: [TOPIC], handle: record('c1') });
+        await waitFor(async () => (await effectCount(db, 'c1')) === 1, 10_000);
+        await waitFor(async () => (await n.bus.consumerLag()).every((l) => l.pending === 0));
       });
-      cleanups.push(() => otherDb.close());
-      const a = await node(fresh.database, prefix, { batchSize: 20 });
-      const b = await node(otherDb, prefix, { batchSize: 20 });
-      expect(a.relay.mode).toBe('locking');
-      await a.bus.subscribe({ name: 'c1', topics: [TOPIC], handle: record('c1') });
-      a.relay.start();
-      b.relay.start();
-      for (let i = 0; i < 40; i++) await (i % 2 ? a : b).emit(...range(i * 10 + 1, i * 10 + 10));
 
-      await waitFor(async () => (await effectCount(db, 'c1')) === 400, 15_000);
-      expect(await a.relay.flush(5000)).toBe(true);
-      const published = (await counterTotal(a.metrics)) + (await counterTotal(b.metrics));
-      expect(published).toBe(400);
-      const raw = new Redis(backend.redisUrl as string);
-      try {
-        expect(await raw.xlen(`${prefix}:stream:${TOPIC}`)).toBe(400);
-      } finally {
-        raw.disconnect();
-      }
+      it('runs two relays against one PostgreSQL without losing or repeating a row', async () => {
+        const { fresh, db, prefix } = await world();
+        const otherDb = await openDatabase({
+          databaseUrl: fresh.url,
+          dataDir: 'memory://',
+          poolSize: 3,
+        });
+        cleanups.push(() => otherDb.close());
+        const a = await node(fresh.database, prefix, { batchSize: 20 });
+        const b = await node(otherDb, prefix, { batchSize: 20 });
+        expect(a.relay.mode).toBe('locking');
+        await a.bus.subscribe({ name: 'c1', topics: [TOPIC], handle: record('c1') });
+        a.relay.start();
+        b.relay.start();
+        for (let i = 0; i < 40; i++) await (i % 2 ? a : b).emit(...range(i * 10 + 1, i * 10 + 10));
+
+        await waitFor(async () => (await effectCount(db, 'c1')) === 400, 15_000);
+        expect(await a.relay.flush(5000)).toBe(true);
+        const published = (await counterTotal(a.metrics)) + (await counterTotal(b.metrics));
+        expect(published).toBe(400);
+        const raw = new Redis(backend.redisUrl as string);
+        try {
+          expect(await raw.xlen(`${prefix}:stream:${TOPIC}`)).toBe(400);
+        } finally {
+          raw.disconnect();
+        }
+      });
     });
-  });
 });
 
 function record(consumer: string): EventHandler {

@@ -14,7 +14,14 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 function run(args: string[], env: Record<string, string> = {}, stdin?: string) {
   return new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
     const child = spawn('node', ['bin/obscura.js', ...args], {
-      env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', DATA_DIR: dataDir, LOG_LEVEL: 'warn', OBSCURA_ENV_FILE: '/nonexistent', ...env },
+      env: {
+        PATH: process.env.PATH!,
+        HOME: process.env.HOME ?? '/tmp',
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'warn',
+        OBSCURA_ENV_FILE: '/nonexistent',
+        ...env,
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let out = '';
@@ -48,12 +55,24 @@ describe('obscura CLI', () => {
   });
 
   it('creates an administrator from a password on stdin', async () => {
-    const r = await run(['create-admin', '--email', 'root@example.com', '--password-stdin'], { DEMO_SEED: 'false' }, 'a long admin password\n');
+    const r = await run(
+      ['create-admin', '--email', 'root@example.com', '--password-stdin'],
+      { DEMO_SEED: 'false' },
+      'a long admin password\n',
+    );
     expect(r.err).toBe('');
     expect(r.out).toMatch(/Created administrator root@example.com/);
-    const again = await run(['create-admin', '--email', 'root@example.com', '--password-stdin'], {}, 'another long password\n');
+    const again = await run(
+      ['create-admin', '--email', 'root@example.com', '--password-stdin'],
+      {},
+      'another long password\n',
+    );
     expect(again.out).toMatch(/Promoted administrator/);
-    const weak = await run(['create-admin', '--email', 'x@example.com', '--password-stdin'], {}, 'short\n');
+    const weak = await run(
+      ['create-admin', '--email', 'x@example.com', '--password-stdin'],
+      {},
+      'short\n',
+    );
     expect(weak.code).not.toBe(0);
     expect(weak.err).toMatch(/12 to 256 characters/);
   });
@@ -73,18 +92,30 @@ describe('obscura CLI', () => {
   it('shuts down cleanly on SIGINT: requests in flight finish and the outbox is flushed', async () => {
     const port = 19000 + Math.floor(Math.random() * 1000);
     const child = spawn('node', ['bin/obscura.js', 'serve'], {
-      env: { PATH: process.env.PATH!, DATA_DIR: dataDir, LOG_LEVEL: 'info', PORT: String(port), OBSCURA_ENV_FILE: '/nonexistent', DEMO_SEED: 'false' },
+      env: {
+        PATH: process.env.PATH!,
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'info',
+        PORT: String(port),
+        OBSCURA_ENV_FILE: '/nonexistent',
+        DEMO_SEED: 'false',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    for (let i = 0; i < 200 && !out.includes('Obscura listening'); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 200 && !out.includes('Obscura listening'); i++)
+      await new Promise((r) => setTimeout(r, 50));
     const requests = Array.from({ length: 8 }, (_, i) =>
       fetch(`http://127.0.0.1:${port}/api/v1/auth/register`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email: `shutdown${i}@example.com`, password: 'shutdown password', displayName: 'S' }),
+        body: JSON.stringify({
+          email: `shutdown${i}@example.com`,
+          password: 'shutdown password',
+          displayName: 'S',
+        }),
       }).then((r) => r.status),
     );
     await new Promise((r) => setTimeout(r, 40));
@@ -94,9 +125,13 @@ describe('obscura CLI', () => {
     expect(out).toContain('shutting down');
     const database = await openDatabase({ dataDir });
     try {
-      const left = await sql<{ n: string }>`select count(*) as n from outbox where published_at is null`.execute(database.db);
+      const left = await sql<{
+        n: string;
+      }>`select count(*) as n from outbox where published_at is null`.execute(database.db);
       expect(Number(left.rows[0]!.n)).toBe(0);
-      const audited = await sql<{ n: string }>`select count(*) as n from audit_log where action = 'user.registered'`.execute(database.db);
+      const audited = await sql<{
+        n: string;
+      }>`select count(*) as n from audit_log where action = 'user.registered'`.execute(database.db);
       expect(Number(audited.rows[0]!.n)).toBeGreaterThanOrEqual(8);
     } finally {
       await database.close();
@@ -106,13 +141,20 @@ describe('obscura CLI', () => {
   it('refuses a second process on the same embedded database', async () => {
     const port = 20000 + Math.floor(Math.random() * 1000);
     const first = spawn('node', ['bin/obscura.js', 'serve'], {
-      env: { PATH: process.env.PATH!, DATA_DIR: dataDir, LOG_LEVEL: 'info', PORT: String(port), OBSCURA_ENV_FILE: '/nonexistent' },
+      env: {
+        PATH: process.env.PATH!,
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'info',
+        PORT: String(port),
+        OBSCURA_ENV_FILE: '/nonexistent',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
     first.stdout.on('data', (d) => (out += d));
     try {
-      for (let i = 0; i < 200 && !out.includes('Obscura listening'); i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 200 && !out.includes('Obscura listening'); i++)
+        await new Promise((r) => setTimeout(r, 50));
       const second = await run(['migrate']);
       expect(second.code).not.toBe(0);
       expect(second.err).toMatch(/in use by process \d+/);
@@ -124,10 +166,22 @@ describe('obscura CLI', () => {
 
   it('rotates the vault master key from the command line, keeping every credential readable', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'obscura-rotate-'));
-    const config = loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent', DEMO_SEED: 'false', OBSCURA_ENV_FILE: '/nonexistent' });
+    const config = loadConfig({
+      DATA_DIR: dir,
+      LOG_LEVEL: 'silent',
+      DEMO_SEED: 'false',
+      OBSCURA_ENV_FILE: '/nonexistent',
+    });
     let app = await buildApp(config);
-    const reg = await app.identity.service.register({ email: 'rotate@example.com', password: 'rotation password', displayName: 'R' }, { ip: '127.0.0.1' });
-    const cred = await app.vault.vault.store(reg.user.id, { exchange: 'kraken', apiKey: 'KRAKENKEY0123456789', secret: 'kraken-secret-value' }, { ip: '127.0.0.1' });
+    const reg = await app.identity.service.register(
+      { email: 'rotate@example.com', password: 'rotation password', displayName: 'R' },
+      { ip: '127.0.0.1' },
+    );
+    const cred = await app.vault.vault.store(
+      reg.user.id,
+      { exchange: 'kraken', apiKey: 'KRAKENKEY0123456789', secret: 'kraken-secret-value' },
+      { ip: '127.0.0.1' },
+    );
     const before = (await app.vault.verify()).primaryKid;
     await app.close();
 

@@ -21,7 +21,13 @@ const AUDITS = 600;
 function startWorker(env: Record<string, string>): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn('node', ['bin/obscura.js', 'serve', '--role', 'worker', '--no-migrate'], {
-      env: { ...process.env, ...env, PORT: '0', LOG_LEVEL: 'info', OBSCURA_ENV_FILE: '/nonexistent' },
+      env: {
+        ...process.env,
+        ...env,
+        PORT: '0',
+        LOG_LEVEL: 'info',
+        OBSCURA_ENV_FILE: '/nonexistent',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -30,11 +36,16 @@ function startWorker(env: Record<string, string>): Promise<ChildProcess> {
       if (out.includes('Obscura listening')) resolve(child);
     });
     child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', (code, signal) => reject(new Error(`worker exited early (${code ?? signal}):\n${out.slice(-2000)}`)));
+    child.once('exit', (code, signal) =>
+      reject(new Error(`worker exited early (${code ?? signal}):\n${out.slice(-2000)}`)),
+    );
   });
 }
 
-const killed = (child: ChildProcess) => new Promise<void>((r) => (child.exitCode !== null || child.signalCode ? r() : child.once('exit', () => r())));
+const killed = (child: ChildProcess) =>
+  new Promise<void>((r) =>
+    child.exitCode !== null || child.signalCode ? r() : child.once('exit', () => r()),
+  );
 
 describe.skipIf(!distributed)('a worker killed mid-stream (PostgreSQL + Redis)', () => {
   let t: TestApp;
@@ -58,7 +69,9 @@ describe.skipIf(!distributed)('a worker killed mid-stream (PostgreSQL + Redis)',
     worker = await startWorker(workerEnv);
     // Sign-ups already produced one login each; count from the stream below only.
     const baseline = await waitFor(async () => {
-      const r = await sql<{ n: string }>`select coalesce(sum(login_count), 0) as n from users`.execute(db);
+      const r = await sql<{
+        n: string;
+      }>`select coalesce(sum(login_count), 0) as n from users`.execute(db);
       return Number(r.rows[0]!.n) === USERS && USERS;
     }, 20_000);
 
@@ -69,28 +82,70 @@ describe.skipIf(!distributed)('a worker killed mid-stream (PostgreSQL + Redis)',
       for (let i = 0; i < 100; i++) {
         const u = users[(batch * 100 + i) % USERS]!;
         expected.set(u.userId, expected.get(u.userId)! + 1);
-        events.push({ topic: topics.identitySessions, type: 'UserLoggedIn', key: u.userId, payload: { userId: u.userId, sessionId: crypto.randomUUID() } });
-        if (i % 5 === 0) events.push(auditEvent({ action: 'login.succeeded', userId: u.userId, details: { tag: auditTag } }));
+        events.push({
+          topic: topics.identitySessions,
+          type: 'UserLoggedIn',
+          key: u.userId,
+          payload: { userId: u.userId, sessionId: crypto.randomUUID() },
+        });
+        if (i % 5 === 0)
+          events.push(
+            auditEvent({ action: 'login.succeeded', userId: u.userId, details: { tag: auditTag } }),
+          );
       }
       await t.app.outbox.transaction((_tx, emit) => emit(...events));
     }
 
-    const applied = async () => Number((await sql<{ n: string }>`select coalesce(sum(login_count), 0) as n from users`.execute(db)).rows[0]!.n) - baseline;
-    await waitFor(async () => (await applied()) >= LOGINS * 0.2, 30_000, { message: 'worker made no progress' });
+    const applied = async () =>
+      Number(
+        (await sql<{ n: string }>`select coalesce(sum(login_count), 0) as n from users`.execute(db))
+          .rows[0]!.n,
+      ) - baseline;
+    await waitFor(async () => (await applied()) >= LOGINS * 0.2, 30_000, {
+      message: 'worker made no progress',
+    });
     worker.kill('SIGKILL');
     await killed(worker);
     const atKill = await applied();
     expect(atKill).toBeLessThan(LOGINS);
 
     worker = await startWorker(workerEnv);
-    await waitFor(async () => (await applied()) === LOGINS, 60_000, { intervalMs: 100, message: `not every event was applied (at kill: ${atKill})` });
+    await waitFor(async () => (await applied()) === LOGINS, 60_000, {
+      intervalMs: 100,
+      message: `not every event was applied (at kill: ${atKill})`,
+    });
 
-    const rows = await db.selectFrom('users').select(['id', 'login_count']).where('id', 'in', users.map((u) => u.userId)).execute();
-    for (const r of rows as Array<{ id: string; login_count: string }>) expect(Number(r.login_count)).toBe(expected.get(r.id)! + 1);
-    const audits = await sql<{ n: string }>`select count(*) as n from audit_log where details->>'tag' = ${auditTag}`.execute(db);
-    await waitFor(async () => Number((await sql<{ n: string }>`select count(*) as n from audit_log where details->>'tag' = ${auditTag}`.execute(db)).rows[0]!.n) === AUDITS, 30_000);
+    const rows = await db
+      .selectFrom('users')
+      .select(['id', 'login_count'])
+      .where(
+        'id',
+        'in',
+        users.map((u) => u.userId),
+      )
+      .execute();
+    for (const r of rows as Array<{ id: string; login_count: string }>)
+      expect(Number(r.login_count)).toBe(expected.get(r.id)! + 1);
+    const audits = await sql<{
+      n: string;
+    }>`select count(*) as n from audit_log where details->>'tag' = ${auditTag}`.execute(db);
+    await waitFor(
+      async () =>
+        Number(
+          (
+            await sql<{
+              n: string;
+            }>`select count(*) as n from audit_log where details->>'tag' = ${auditTag}`.execute(db)
+          ).rows[0]!.n,
+        ) === AUDITS,
+      30_000,
+    );
     expect(Number(audits.rows[0]!.n)).toBeLessThanOrEqual(AUDITS);
-    const inbox = await sql<{ n: string }>`select count(*) as n from processed_events where consumer = 'identity.login-stats'`.execute(db);
+    const inbox = await sql<{
+      n: string;
+    }>`select count(*) as n from processed_events where consumer = 'identity.login-stats'`.execute(
+      db,
+    );
     expect(Number(inbox.rows[0]!.n)).toBe(LOGINS + USERS);
     // Still exactly once a little later: nothing was applied twice by a late redelivery.
     await new Promise((r) => setTimeout(r, 1500));

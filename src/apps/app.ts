@@ -12,7 +12,12 @@ import { createVaultModule, type VaultModule } from '../modules/vault/index.js';
 import { createBus, Outbox, OutboxRelay, type EventBus } from '../platform/bus/index.js';
 import { ConfigError } from '../platform/config/index.js';
 import { migrate, openDatabase, type Database } from '../platform/db/index.js';
-import { createHttpServer, ipRateLimitHook, type HttpServer, type RateLimits } from '../platform/http/index.js';
+import {
+  createHttpServer,
+  ipRateLimitHook,
+  type HttpServer,
+  type RateLimits,
+} from '../platform/http/index.js';
 import { createLogger, type Logger } from '../platform/logging/logger.js';
 import { Metrics } from '../platform/metrics/metrics.js';
 import type { Role } from '../platform/module.js';
@@ -53,12 +58,18 @@ export async function buildApp(config: AppConfig, opts: BuildOptions = {}): Prom
   if (role !== 'all' && !config.redisUrl) {
     // The in-process bus delivers only to consumers in the same process: an api-only process
     // would publish events nobody receives, and a worker-only one would never see any.
-    throw new ConfigError([`--role ${role} needs REDIS_URL (and DATABASE_URL): the embedded bus lives inside one process`]);
+    throw new ConfigError([
+      `--role ${role} needs REDIS_URL (and DATABASE_URL): the embedded bus lives inside one process`,
+    ]);
   }
   const clock = opts.clock ?? systemClock;
   const logger = createLogger({ level: config.logLevel, destination: opts.logDestination });
   const metrics = new Metrics();
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    poolSize: config.dbPoolSize,
+  });
   const cleanups: Array<() => Promise<void>> = [() => database.close()];
   try {
     if (opts.migrate !== false) {
@@ -77,7 +88,11 @@ export async function buildApp(config: AppConfig, opts: BuildOptions = {}): Prom
     });
     cleanups.unshift(() => bus.close());
     const outbox = new Outbox(database.db, clock);
-    const rateLimiter: RateLimiter = createRateLimiter({ redisUrl: config.redisUrl, prefix: config.redisPrefix, clock });
+    const rateLimiter: RateLimiter = createRateLimiter({
+      redisUrl: config.redisUrl,
+      prefix: config.redisPrefix,
+      clock,
+    });
     cleanups.unshift(() => rateLimiter.close());
     const limits: RateLimits = {
       windowSeconds: config.rateLimitWindowSeconds,
@@ -85,7 +100,15 @@ export async function buildApp(config: AppConfig, opts: BuildOptions = {}): Prom
       execution: config.rateLimitExecution,
     };
 
-    const identity = createIdentityModule({ database, outbox, clock, rateLimiter, logger, config, limits });
+    const identity = createIdentityModule({
+      database,
+      outbox,
+      clock,
+      rateLimiter,
+      logger,
+      config,
+      limits,
+    });
     const vault = await createVaultModule({
       database,
       outbox,
@@ -96,7 +119,8 @@ export async function buildApp(config: AppConfig, opts: BuildOptions = {}): Prom
         oldMasterKeys: config.vaultOldMasterKeys,
         keyFile: config.vaultMasterKey
           ? undefined
-          : (config.vaultKeyFile ?? (config.dataDir === 'memory://' ? undefined : join(config.dataDir, 'vault-keys.json'))),
+          : (config.vaultKeyFile ??
+            (config.dataDir === 'memory://' ? undefined : join(config.dataDir, 'vault-keys.json'))),
       },
     });
     await vault.verify();
@@ -112,7 +136,15 @@ export async function buildApp(config: AppConfig, opts: BuildOptions = {}): Prom
       docs: role !== 'worker',
     });
     // Gauges are refreshed on every /metrics scrape; the interval only keeps them from going stale.
-    const relay = new OutboxRelay({ database, bus, outbox, logger, metrics, pollMs: config.outboxPollMs, statsIntervalMs: 15_000 });
+    const relay = new OutboxRelay({
+      database,
+      bus,
+      outbox,
+      logger,
+      metrics,
+      pollMs: config.outboxPollMs,
+      statsIntervalMs: 15_000,
+    });
     await opsRoutes(http, { database, bus, outbox, metrics, relay, role });
     if (role !== 'worker') {
       http.addHook('onRequest', ipRateLimitHook(rateLimiter, limits));
@@ -123,7 +155,8 @@ export async function buildApp(config: AppConfig, opts: BuildOptions = {}): Prom
     }
     await http.ready();
 
-    if (config.embedded && config.demoSeed && role !== 'worker') await seedDemo(identity.service, logger);
+    if (config.embedded && config.demoSeed && role !== 'worker')
+      await seedDemo(identity.service, logger);
 
     let started = false;
     let closing: Promise<void> | undefined;
@@ -159,7 +192,8 @@ export async function buildApp(config: AppConfig, opts: BuildOptions = {}): Prom
             await relay.stop();
           }
           for (const m of modules) await m.stop?.();
-          for (const c of cleanups) await c().catch((err) => logger.warn({ at: 'app#close', err }, 'cleanup failed'));
+          for (const c of cleanups)
+            await c().catch((err) => logger.warn({ at: 'app#close', err }, 'cleanup failed'));
           logger.flush?.();
         })();
         return closing;

@@ -26,7 +26,9 @@ const appFragment = {
 /** Every variable the platform reads, for docs and the .env.example check. */
 export const CONFIG_FIELDS = Object.values(appFragment);
 
-type Parsed = PlatformConfig & ConfigOf<typeof identityConfig> & ConfigOf<typeof vaultConfig> & { demoSeed: boolean };
+type Parsed = PlatformConfig &
+  ConfigOf<typeof identityConfig> &
+  ConfigOf<typeof vaultConfig> & { demoSeed: boolean };
 export type AppConfig = Omit<Parsed, 'jwtSecret'> & IdentityConfig & { embedded: boolean };
 
 /**
@@ -37,15 +39,22 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
   const raw = parseFragment(appFragment, env) as Parsed;
   const embedded = !raw.databaseUrl;
   const problems: string[] = [];
-  if (raw.jwtSecret !== undefined && raw.jwtSecret.length < 32) problems.push('JWT_SECRET must be at least 32 characters');
+  if (raw.jwtSecret !== undefined && raw.jwtSecret.length < 32)
+    problems.push('JWT_SECRET must be at least 32 characters');
   if (!embedded && !raw.jwtSecret) {
-    problems.push('JWT_SECRET is required with DATABASE_URL, so that every process signs and checks tokens alike');
+    problems.push(
+      'JWT_SECRET is required with DATABASE_URL, so that every process signs and checks tokens alike',
+    );
   }
   if (!embedded && !raw.vaultMasterKey && !raw.vaultKeyFile) {
-    problems.push('VAULT_MASTER_KEY or VAULT_KEY_FILE is required with DATABASE_URL, so that every process shares the vault key');
+    problems.push(
+      'VAULT_MASTER_KEY or VAULT_KEY_FILE is required with DATABASE_URL, so that every process shares the vault key',
+    );
   }
   if (raw.redisUrl && embedded) {
-    problems.push('REDIS_URL needs DATABASE_URL too: the embedded database is private to one process');
+    problems.push(
+      'REDIS_URL needs DATABASE_URL too: the embedded database is private to one process',
+    );
   }
   if (problems.length) throw new ConfigError(problems);
   const jwtSecret = raw.jwtSecret ?? generatedSecret(raw.dataDir, 'jwt-secret');

@@ -10,7 +10,9 @@ import type { Role } from '../platform/module.js';
 const withTimeout = <T>(p: Promise<T>, ms: number, what: string) =>
   Promise.race([
     p,
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms).unref()),
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms).unref(),
+    ),
   ]);
 
 const DeadLetter = Type.Object({
@@ -28,13 +30,34 @@ const DeadLetter = Type.Object({
 /** Liveness, readiness, metrics and the dead-letter admin routes, served by every role. */
 export async function opsRoutes(
   app: HttpServer,
-  deps: { database: Database; bus: EventBus; outbox: Outbox; metrics: Metrics; relay: OutboxRelay; role: Role },
+  deps: {
+    database: Database;
+    bus: EventBus;
+    outbox: Outbox;
+    metrics: Metrics;
+    relay: OutboxRelay;
+    role: Role;
+  },
 ): Promise<void> {
   const started = Date.now();
   app.get('/health', {
     config: { rateLimit: false },
-    schema: { tags: ['ops'], summary: 'Liveness', response: { 200: Type.Object({ status: Type.Literal('ok'), role: Type.String(), uptimeSeconds: Type.Number() }) } },
-    handler: async () => ({ status: 'ok' as const, role: deps.role, uptimeSeconds: Math.round((Date.now() - started) / 1000) }),
+    schema: {
+      tags: ['ops'],
+      summary: 'Liveness',
+      response: {
+        200: Type.Object({
+          status: Type.Literal('ok'),
+          role: Type.String(),
+          uptimeSeconds: Type.Number(),
+        }),
+      },
+    },
+    handler: async () => ({
+      status: 'ok' as const,
+      role: deps.role,
+      uptimeSeconds: Math.round((Date.now() - started) / 1000),
+    }),
   });
 
   app.get('/ready', {
@@ -49,13 +72,26 @@ export async function opsRoutes(
           return { name, ok: false, error: (err as Error).message };
         }
       };
-      const checks = await Promise.all([check('database', () => deps.database.ping()), check('bus', () => deps.bus.ping())]);
+      const checks = await Promise.all([
+        check('database', () => deps.database.ping()),
+        check('bus', () => deps.bus.ping()),
+      ]);
       const ok = checks.every((c) => c.ok);
       if (!ok) {
         return reply
           .status(503)
           .type('application/problem+json')
-          .send({ type: 'https://obscura.dev/problems/not_ready', title: 'Service Unavailable', status: 503, code: 'not_ready', detail: checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.error}`).join('; '), checks });
+          .send({
+            type: 'https://obscura.dev/problems/not_ready',
+            title: 'Service Unavailable',
+            status: 503,
+            code: 'not_ready',
+            detail: checks
+              .filter((c) => !c.ok)
+              .map((c) => `${c.name}: ${c.error}`)
+              .join('; '),
+            checks,
+          });
       }
       return { status: 'ready', checks };
     },
@@ -66,24 +102,49 @@ export async function opsRoutes(
     schema: { tags: ['ops'], summary: 'Prometheus metrics', hide: true },
     handler: async (_req, reply) => {
       await deps.relay.collectMetrics().catch(() => {});
-      return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+      return reply
+        .type(deps.metrics.registry.contentType)
+        .send(await deps.metrics.registry.metrics());
     },
   });
 
   const admin = requireAuth({ roles: ['admin'], scope: 'admin' });
   app.get('/api/v1/admin/dead-letters', {
-    schema: { tags: ['admin'], summary: 'Events that failed every retry', querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) }, { additionalProperties: false }), response: { 200: Type.Array(DeadLetter) } },
+    schema: {
+      tags: ['admin'],
+      summary: 'Events that failed every retry',
+      querystring: Type.Object(
+        { limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }) },
+        { additionalProperties: false },
+      ),
+      response: { 200: Type.Array(DeadLetter) },
+    },
     preHandler: admin,
     handler: async (req) => deps.bus.listDeadLetters(req.query.limit),
   });
   app.post('/api/v1/admin/dead-letters/:id/replay', {
-    schema: { tags: ['admin'], summary: 'Deliver a dead letter again to the consumer that failed it', params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9a-fA-F-]+$' }) }), response: { 202: Type.Object({ replayed: Type.Literal(true) }) } },
+    schema: {
+      tags: ['admin'],
+      summary: 'Deliver a dead letter again to the consumer that failed it',
+      params: Type.Object({
+        id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9a-fA-F-]+$' }),
+      }),
+      response: { 202: Type.Object({ replayed: Type.Literal(true) }) },
+    },
     preHandler: admin,
     handler: async (req, reply) => {
       const id = (req.params as { id: string }).id;
-      if (!(await deps.bus.replayDeadLetter(id))) throw new AppError('not_found', 'dead_letter_not_found', `No dead letter ${id}`);
+      if (!(await deps.bus.replayDeadLetter(id)))
+        throw new AppError('not_found', 'dead_letter_not_found', `No dead letter ${id}`);
       await deps.outbox.transaction((_tx, emit) =>
-        emit(auditEvent({ action: 'dead_letter.replayed', userId: req.principal!.userId, ip: req.ip, details: { deadLetterId: id } })),
+        emit(
+          auditEvent({
+            action: 'dead_letter.replayed',
+            userId: req.principal!.userId,
+            ip: req.ip,
+            details: { deadLetterId: id },
+          }),
+        ),
       );
       return reply.status(202).send({ replayed: true as const });
     },

@@ -18,12 +18,22 @@ describe('Decimal', () => {
     expect(dec('1').toFixed(4)).toBe('1.0000');
   });
 
-  it.each(['NaN', 'Infinity', '1e400', '1e5', '', ' ', '1.', '.5', '0x10', '1,5', '--1', '0.0000000000000000001'])(
-    'rejects %j',
-    (text) => {
-      expect(Decimal.tryParse(text)).toBeUndefined();
-    },
-  );
+  it.each([
+    'NaN',
+    'Infinity',
+    '1e400',
+    '1e5',
+    '',
+    ' ',
+    '1.',
+    '.5',
+    '0x10',
+    '1,5',
+    '--1',
+    '0.0000000000000000001',
+  ])('rejects %j', (text) => {
+    expect(Decimal.tryParse(text)).toBeUndefined();
+  });
 
   it('rejects absurdly large numbers', () => {
     expect(Decimal.tryParse('9'.repeat(41))).toBeUndefined();
@@ -54,7 +64,12 @@ describe('Decimal', () => {
   it('adds and subtracts as a group (exact, associative, with inverses)', () => {
     fc.assert(
       fc.property(decimals, decimals, decimals, (a, b, c) => {
-        expect(a.add(b).add(c).eq(a.add(b.add(c)))).toBe(true);
+        expect(
+          a
+            .add(b)
+            .add(c)
+            .eq(a.add(b.add(c))),
+        ).toBe(true);
         expect(a.add(b).sub(b).eq(a)).toBe(true);
         expect(a.add(a.neg()).isZero()).toBe(true);
       }),
@@ -74,15 +89,19 @@ describe('Decimal', () => {
 
   it('divRound agrees with the definition of each rounding mode', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: -(10n ** 20n), max: 10n ** 20n }), fc.bigInt({ min: 1n, max: 10n ** 10n }), (a, b) => {
-        const floor = divRound(a, b, 'floor');
-        expect(floor * b <= a && a < (floor + 1n) * b).toBe(true);
-        const ceil = divRound(a, b, 'ceil');
-        expect((ceil - 1n) * b < a && a <= ceil * b).toBe(true);
-        const he = divRound(a, b, 'half-even');
-        const dist = (he * b - a) * 2n;
-        expect(dist <= b && dist >= -b).toBe(true);
-      }),
+      fc.property(
+        fc.bigInt({ min: -(10n ** 20n), max: 10n ** 20n }),
+        fc.bigInt({ min: 1n, max: 10n ** 10n }),
+        (a, b) => {
+          const floor = divRound(a, b, 'floor');
+          expect(floor * b <= a && a < (floor + 1n) * b).toBe(true);
+          const ceil = divRound(a, b, 'ceil');
+          expect((ceil - 1n) * b < a && a <= ceil * b).toBe(true);
+          const he = divRound(a, b, 'half-even');
+          const dist = (he * b - a) * 2n;
+          expect(dist <= b && dist >= -b).toBe(true);
+        },
+      ),
     );
   });
 });

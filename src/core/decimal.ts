@@ -33,11 +33,16 @@ export class Decimal {
   /** Parses a decimal string such as "-12.5"; rejects exponents, NaN, Infinity and > 18 places. */
   static parse(text: string): Decimal {
     const m = DECIMAL_RE.exec(text.trim());
-    if (!m) throw new DecimalError(`"${text.length > 40 ? text.slice(0, 40) + '…' : text}" is not a decimal number`);
+    if (!m)
+      throw new DecimalError(
+        `"${text.length > 40 ? text.slice(0, 40) + '…' : text}" is not a decimal number`,
+      );
     const [, sign, int, frac = ''] = m;
-    if (frac.length > SCALE) throw new DecimalError(`"${text}" has more than ${SCALE} decimal places`);
+    if (frac.length > SCALE)
+      throw new DecimalError(`"${text}" has more than ${SCALE} decimal places`);
     const intDigits = int!.replace(/^0+/, '');
-    if (intDigits.length > MAX_DIGITS) throw new DecimalError(`"${text.slice(0, 40)}…" is too large`);
+    if (intDigits.length > MAX_DIGITS)
+      throw new DecimalError(`"${text.slice(0, 40)}…" is too large`);
     const units = BigInt(int!) * ONE_UNITS + BigInt(frac.padEnd(SCALE, '0') || '0');
     return Decimal.fromUnits(sign === '-' ? -units : units);
   }
@@ -52,7 +57,8 @@ export class Decimal {
   }
 
   static fromInt(n: number | bigint): Decimal {
-    if (typeof n === 'number' && !Number.isSafeInteger(n)) throw new DecimalError(`${n} is not a safe integer`);
+    if (typeof n === 'number' && !Number.isSafeInteger(n))
+      throw new DecimalError(`${n} is not a safe integer`);
     return Decimal.fromUnits(BigInt(n) * ONE_UNITS);
   }
 

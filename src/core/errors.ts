@@ -52,4 +52,5 @@ export const conflict = (code: string, message: string) => new AppError('conflic
 export const unauthenticated = (code: string, message: string) =>
   new AppError('unauthenticated', code, message);
 
-export const forbidden = (code: string, message: string) => new AppError('forbidden', code, message);
+export const forbidden = (code: string, message: string) =>
+  new AppError('forbidden', code, message);

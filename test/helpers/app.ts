@@ -57,7 +57,11 @@ export async function startTestApp(
   };
   const logs = new LogCapture();
   const config = loadConfig({ ...env, OBSCURA_ENV_FILE: '/nonexistent' });
-  const app = await buildApp(config, { role: opts.role ?? 'all', logDestination: logs, ...(opts.clock ? { clock: opts.clock } : {}) });
+  const app = await buildApp(config, {
+    role: opts.role ?? 'all',
+    logDestination: logs,
+    ...(opts.clock ? { clock: opts.clock } : {}),
+  });
   await app.start();
   return {
     app,
@@ -107,8 +111,17 @@ export async function adminSession(app: App): Promise<Session> {
   const email = `admin-${randomBytes(3).toString('hex')}@example.com`;
   const password = `admin-pw-${randomBytes(8).toString('hex')}`;
   await app.identity.service.ensureAdmin({ email, password });
-  const res = await app.http.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password } });
+  const res = await app.http.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: { email, password },
+  });
   if (res.statusCode !== 200) throw new Error(`admin login failed: ${res.body}`);
   const b = res.json();
-  return { userId: b.user.id, accessToken: b.accessToken, refreshToken: b.refreshToken, auth: { authorization: `Bearer ${b.accessToken}` } };
+  return {
+    userId: b.user.id,
+    accessToken: b.accessToken,
+    refreshToken: b.refreshToken,
+    auth: { authorization: `Bearer ${b.accessToken}` },
+  };
 }

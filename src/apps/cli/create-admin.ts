@@ -22,18 +22,29 @@ async function readPassword(fromStdin: boolean): Promise<string> {
   return pw;
 }
 
-export async function createAdminCommand(o: { email: string; name: string; passwordStdin?: boolean }): Promise<void> {
+export async function createAdminCommand(o: {
+  email: string;
+  name: string;
+  passwordStdin?: boolean;
+}): Promise<void> {
   const password = await readPassword(Boolean(o.passwordStdin));
   if (password.length < 12 || password.length > 256) {
     throw new Error('an administrator password needs 12 to 256 characters');
   }
-  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(o.email)) throw new Error(`"${o.email}" is not an email address`);
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(o.email))
+    throw new Error(`"${o.email}" is not an email address`);
   const config = { ...loadConfig(), logLevel: 'warn', demoSeed: false };
   const app = await buildApp(config, { role: config.redisUrl ? 'api' : 'all' });
   try {
     await app.start();
-    const { user, created } = await app.identity.service.ensureAdmin({ email: o.email, password, displayName: o.name });
-    process.stdout.write(`${created ? 'Created' : 'Promoted'} administrator ${user.email} (${user.id}).\n`);
+    const { user, created } = await app.identity.service.ensureAdmin({
+      email: o.email,
+      password,
+      displayName: o.name,
+    });
+    process.stdout.write(
+      `${created ? 'Created' : 'Promoted'} administrator ${user.email} (${user.id}).\n`,
+    );
   } finally {
     await app.close();
   }

@@ -8,7 +8,11 @@ export async function keysRotateCommand(o: { retireOld?: boolean; batch?: number
   const config = loadConfig();
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const bar = new cliProgress.SingleBar(
-    { format: 'Re-wrapping credentials [{bar}] {value}/{total} {percentage}%', hideCursor: true, stream: process.stderr },
+    {
+      format: 'Re-wrapping credentials [{bar}] {value}/{total} {percentage}%',
+      hideCursor: true,
+      stream: process.stderr,
+    },
     cliProgress.Presets.shades_classic,
   );
   let startedBar = false;
@@ -17,7 +21,9 @@ export async function keysRotateCommand(o: { retireOld?: boolean; batch?: number
       database,
       masterKey: config.vaultMasterKey,
       oldMasterKeys: config.vaultOldMasterKeys,
-      keyFile: config.vaultMasterKey ? undefined : (config.vaultKeyFile ?? join(config.dataDir, 'vault-keys.json')),
+      keyFile: config.vaultMasterKey
+        ? undefined
+        : (config.vaultKeyFile ?? join(config.dataDir, 'vault-keys.json')),
       retireOld: Boolean(o.retireOld),
       ...(o.batch ? { batchSize: o.batch } : {}),
       onProgress(done: number, total: number) {

@@ -14,9 +14,13 @@ const program = new Command()
 
 program
   .command('serve')
-  .description('Run the platform: HTTP API, event consumers and the outbox relay, or one role of them')
+  .description(
+    'Run the platform: HTTP API, event consumers and the outbox relay, or one role of them',
+  )
   .addOption(
-    new Option('--role <role>', 'api: HTTP only; worker: consumers only; all: both').choices(['api', 'worker', 'all']).default('all'),
+    new Option('--role <role>', 'api: HTTP only; worker: consumers only; all: both')
+      .choices(['api', 'worker', 'all'])
+      .default('all'),
   )
   .option('--no-migrate', 'do not apply pending migrations on start')
   .action((o: { role: 'api' | 'worker' | 'all'; migrate: boolean }) => serveCommand(o));
@@ -31,7 +35,10 @@ program
   .description('Create an administrator, or promote an existing account and reset its password')
   .requiredOption('--email <email>', 'the administrator email')
   .option('--name <name>', 'display name', 'Administrator')
-  .option('--password-stdin', 'read the password from standard input instead of OBSCURA_ADMIN_PASSWORD or a prompt')
+  .option(
+    '--password-stdin',
+    'read the password from standard input instead of OBSCURA_ADMIN_PASSWORD or a prompt',
+  )
   .action((o: { email: string; name: string; passwordStdin?: boolean }) => createAdminCommand(o));
 
 const keys = program.command('keys').description('Manage the vault master key');
@@ -41,7 +48,8 @@ keys
   .option('--retire-old', 'remove the old keys from the key file once nothing uses them')
   .option('--batch <n>', 'records re-wrapped per database round trip', (v) => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive whole number');
+    if (!Number.isInteger(n) || n < 1)
+      throw new InvalidArgumentError('must be a positive whole number');
     return n;
   })
   .action((o: { retireOld?: boolean; batch?: number }) => keysRotateCommand(o));

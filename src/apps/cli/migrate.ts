@@ -6,7 +6,11 @@ export async function migrateCommand(): Promise<void> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     const applied = await migrate(database);
-    process.stdout.write(applied.length ? `Applied ${applied.length} migration(s):\n  ${applied.join('\n  ')}\n` : 'Database is up to date.\n');
+    process.stdout.write(
+      applied.length
+        ? `Applied ${applied.length} migration(s):\n  ${applied.join('\n  ')}\n`
+        : 'Database is up to date.\n',
+    );
   } finally {
     await database.close();
   }

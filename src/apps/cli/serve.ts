@@ -1,7 +1,10 @@
 import { buildApp } from '../app.js';
 import { loadConfig } from '../config.js';
 
-export async function serveCommand(o: { role: 'api' | 'worker' | 'all'; migrate: boolean }): Promise<void> {
+export async function serveCommand(o: {
+  role: 'api' | 'worker' | 'all';
+  migrate: boolean;
+}): Promise<void> {
   const config = loadConfig();
   const app = await buildApp(config, { role: o.role, migrate: o.migrate });
   const address = await app.listen();
@@ -23,7 +26,10 @@ export async function serveCommand(o: { role: 'api' | 'worker' | 'all'; migrate:
       process.exit(130);
     }
     stopping = true;
-    app.logger.info({ at: 'cli#serve', signal }, 'shutting down: finishing requests and flushing the outbox');
+    app.logger.info(
+      { at: 'cli#serve', signal },
+      'shutting down: finishing requests and flushing the outbox',
+    );
     const force = setTimeout(() => {
       app.logger.error({ at: 'cli#serve' }, 'shutdown timed out');
       process.exit(1);

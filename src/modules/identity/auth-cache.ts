@@ -50,7 +50,12 @@ export class AuthCache {
     const hit = this.sessions.get(id);
     if (hit && this.fresh(hit.at)) return hit.v;
     const r = await S.sessionStatus(this.database.db, id);
-    const v = r && { userId: r.user_id, role: r.role, revoked: r.revoked_at !== null, disabled: r.disabled_at !== null };
+    const v = r && {
+      userId: r.user_id,
+      role: r.role,
+      revoked: r.revoked_at !== null,
+      disabled: r.disabled_at !== null,
+    };
     if (this.sessions.size >= MAX_ENTRIES) this.sessions.clear();
     this.sessions.set(id, { at: this.clock.now(), v });
     return v;
@@ -80,7 +85,10 @@ export class AuthCache {
     if (now - k.lastUsedAt < TOUCH_EVERY_MS) return;
     k.lastUsedAt = now;
     S.touchApiKey(this.database.db, k.id, new Date(now)).catch((err) =>
-      this.logger.warn({ at: 'identity#touchApiKey', err, keyId: k.id }, 'could not record key use'),
+      this.logger.warn(
+        { at: 'identity#touchApiKey', err, keyId: k.id },
+        'could not record key use',
+      ),
     );
   }
 

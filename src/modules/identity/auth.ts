@@ -49,9 +49,11 @@ export function requireAuth(opts: { roles?: Role[]; scope?: Scope } = {}): Guard
     if (opts.roles && !opts.roles.includes(principal.role)) throw E.insufficientRole(opts.roles);
     if (opts.scope && !principal.scopes.includes(opts.scope)) throw E.insufficientScope(opts.scope);
     const { limiter, limits } = req.server.identity;
-    const subject = principal.via === 'api_key' ? `key:${principal.keyId}` : `user:${principal.userId}`;
+    const subject =
+      principal.via === 'api_key' ? `key:${principal.keyId}` : `user:${principal.userId}`;
     await enforceRateLimit(limiter, limits, req, reply, subject);
     // Keys and sessions of one user share the user's budget too, so minting keys buys nothing.
-    if (principal.via === 'api_key') await enforceRateLimit(limiter, limits, req, reply, `user:${principal.userId}`);
+    if (principal.via === 'api_key')
+      await enforceRateLimit(limiter, limits, req, reply, `user:${principal.userId}`);
   };
 }

@@ -5,8 +5,18 @@ export const identityConfig = {
     doc: 'HMAC secret of access tokens (at least 32 characters). Required with DATABASE_URL so every process shares it; the embedded build generates one in DATA_DIR',
     secret: true,
   }),
-  accessTtlSeconds: int('JWT_ACCESS_TTL_SECONDS', { doc: 'Lifetime of access tokens', default: 3600, min: 60, max: 86400 }),
-  refreshTtlDays: int('JWT_REFRESH_TTL_DAYS', { doc: 'Lifetime of refresh tokens', default: 30, min: 1, max: 365 }),
+  accessTtlSeconds: int('JWT_ACCESS_TTL_SECONDS', {
+    doc: 'Lifetime of access tokens',
+    default: 3600,
+    min: 60,
+    max: 86400,
+  }),
+  refreshTtlDays: int('JWT_REFRESH_TTL_DAYS', {
+    doc: 'Lifetime of refresh tokens',
+    default: 30,
+    min: 1,
+    max: 365,
+  }),
   loginMaxFailures: int('LOGIN_MAX_FAILURES', {
     doc: 'Failed logins for one email from one IP before further attempts are refused',
     default: 5,

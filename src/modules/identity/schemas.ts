@@ -2,10 +2,28 @@ import { Type, type Static } from '@sinclair/typebox';
 
 const closed = { additionalProperties: false } as const;
 
-export const Email = Type.String({ format: 'email', minLength: 3, maxLength: 254, description: 'Case-insensitive' });
-export const Password = Type.String({ minLength: 8, maxLength: 256, description: '8 to 256 characters' });
-export const RoleT = Type.Union([Type.Literal('admin'), Type.Literal('trader'), Type.Literal('follower')]);
-export const ScopeT = Type.Union([Type.Literal('read'), Type.Literal('trade'), Type.Literal('signals'), Type.Literal('admin')]);
+export const Email = Type.String({
+  format: 'email',
+  minLength: 3,
+  maxLength: 254,
+  description: 'Case-insensitive',
+});
+export const Password = Type.String({
+  minLength: 8,
+  maxLength: 256,
+  description: '8 to 256 characters',
+});
+export const RoleT = Type.Union([
+  Type.Literal('admin'),
+  Type.Literal('trader'),
+  Type.Literal('follower'),
+]);
+export const ScopeT = Type.Union([
+  Type.Literal('read'),
+  Type.Literal('trade'),
+  Type.Literal('signals'),
+  Type.Literal('admin'),
+]);
 const Uuid = Type.String({ format: 'uuid' });
 const DateTime = Type.String({ format: 'date-time' });
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
@@ -15,12 +33,22 @@ export const RegisterBody = Type.Object(
     email: Email,
     password: Password,
     displayName: Type.String({ minLength: 1, maxLength: 64, pattern: '\\S' }),
-    role: Type.Optional(Type.Union([Type.Literal('trader'), Type.Literal('follower')], { description: 'Defaults to trader' })),
+    role: Type.Optional(
+      Type.Union([Type.Literal('trader'), Type.Literal('follower')], {
+        description: 'Defaults to trader',
+      }),
+    ),
   },
   closed,
 );
-export const LoginBody = Type.Object({ email: Email, password: Type.String({ minLength: 1, maxLength: 256 }) }, closed);
-export const RefreshBody = Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 512 }) }, closed);
+export const LoginBody = Type.Object(
+  { email: Email, password: Type.String({ minLength: 1, maxLength: 256 }) },
+  closed,
+);
+export const RefreshBody = Type.Object(
+  { refreshToken: Type.String({ minLength: 1, maxLength: 512 }) },
+  closed,
+);
 
 export const User = Type.Object({
   id: Uuid,
@@ -59,7 +87,10 @@ export const ApiKey = Type.Object({
   lastUsedAt: Nullable(DateTime),
   createdAt: DateTime,
 });
-export const CreatedKey = Type.Composite([ApiKey, Type.Object({ key: Type.String({ description: 'Shown this once' }) })]);
+export const CreatedKey = Type.Composite([
+  ApiKey,
+  Type.Object({ key: Type.String({ description: 'Shown this once' }) }),
+]);
 
 export const IdParams = (name: string) => Type.Object({ [name]: Uuid }, closed);
 

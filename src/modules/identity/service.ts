@@ -10,10 +10,26 @@ import { auditEvent } from './audit.js';
 import { AuthCache } from './auth-cache.js';
 import type { IdentityConfig } from './config.js';
 import * as E from './errors.js';
-import { iso, normalizeEmail, ROLE_SCOPES, type ApiKeyView, type Principal, type Role, type Scope, type UserView } from './model.js';
+import {
+  iso,
+  normalizeEmail,
+  ROLE_SCOPES,
+  type ApiKeyView,
+  type Principal,
+  type Role,
+  type Scope,
+  type UserView,
+} from './model.js';
 import { DUMMY_HASH, hashPassword, verifyPassword } from './passwords.js';
 import * as S from './store.js';
-import { createTokenCodec, newApiKey, newRefreshToken, parseApiKey, secretMatches, sha256 } from './tokens.js';
+import {
+  createTokenCodec,
+  newApiKey,
+  newRefreshToken,
+  parseApiKey,
+  secretMatches,
+  sha256,
+} from './tokens.js';
 
 export interface Tokens {
   accessToken: string;
@@ -62,7 +78,9 @@ export class IdentityService {
       config: IdentityConfig;
     },
   ) {
-    this.codec = createTokenCodec(deps.config.jwtSecret, deps.config.accessTtlSeconds, () => deps.clock.now());
+    this.codec = createTokenCodec(deps.config.jwtSecret, deps.config.accessTtlSeconds, () =>
+      deps.clock.now(),
+    );
     this.cache = new AuthCache(deps.database, deps.clock, deps.config.authCacheMs, deps.logger);
   }
 
@@ -73,22 +91,45 @@ export class IdentityService {
     return this.deps.clock.date();
   }
 
-  async register(input: { email: string; password: string; displayName: string; role?: Role }, ctx: RequestContext) {
+  async register(
+    input: { email: string; password: string; displayName: string; role?: Role },
+    ctx: RequestContext,
+  ) {
     const email = normalizeEmail(input.email);
-    if (input.password.toLowerCase().includes(email.split('@')[0]!) && email.split('@')[0]!.length >= 4) {
-      throw new AppError('validation', 'weak_password', 'password must not contain the email name', {
-        fields: [{ field: '/password', message: 'must not contain the email name' }],
-      });
+    if (
+      input.password.toLowerCase().includes(email.split('@')[0]!) &&
+      email.split('@')[0]!.length >= 4
+    ) {
+      throw new AppError(
+        'validation',
+        'weak_password',
+        'password must not contain the email name',
+        {
+          fields: [{ field: '/password', message: 'must not contain the email name' }],
+        },
+      );
     }
     const passwordHash = await hashPassword(input.password);
     const id = newId();
     const now = this.now();
     const role = input.role ?? 'trader';
     const tokens = await this.deps.outbox.transaction(async (tx, emit) => {
-      const created = await S.insertUser(tx, { id, email, displayName: input.displayName.trim(), passwordHash, role, now });
+      const created = await S.insertUser(tx, {
+        id,
+        email,
+        displayName: input.displayName.trim(),
+        passwordHash,
+        role,
+        now,
+      });
       if (!created) throw E.emailTaken();
       await emit(
-        { topic: topics.identityUsers, type: 'UserRegistered', key: id, payload: { userId: id, role } },
+        {
+          topic: topics.identityUsers,
+          type: 'UserRegistered',
+          key: id,
+          payload: { userId: id, role },
+        },
         auditEvent({ action: 'user.registered', userId: id, ip: ctx.ip, details: { email, role } }),
       );
       return this.startSession(tx, emit, id, role, ctx);
@@ -107,9 +148,15 @@ export class IdentityService {
     const keys = this.loginKeys(email, ctx.ip);
     const rl = this.deps.rateLimiter;
     // One IP may fail a few accounts' worth before it is stopped outright.
-    const [pair, byIp] = await Promise.all([rl.peek(keys.pair, max, win), rl.peek(keys.ip, max * 4, win)]);
+    const [pair, byIp] = await Promise.all([
+      rl.peek(keys.pair, max, win),
+      rl.peek(keys.ip, max * 4, win),
+    ]);
     if (pair.remaining <= 0 || byIp.remaining <= 0) {
-      const retry = Math.max(pair.remaining <= 0 ? pair.retryAfter || 1 : 0, byIp.remaining <= 0 ? byIp.retryAfter || 1 : 0);
+      const retry = Math.max(
+        pair.remaining <= 0 ? pair.retryAfter || 1 : 0,
+        byIp.remaining <= 0 ? byIp.retryAfter || 1 : 0,
+      );
       await this.deps.outbox.transaction((_tx, emit) =>
         emit(auditEvent({ action: 'login.throttled', ip: ctx.ip, details: { email } })),
       );
@@ -120,7 +167,14 @@ export class IdentityService {
     if (!user || !ok) {
       await Promise.all([rl.hit(keys.pair, max, win), rl.hit(keys.ip, max * 4, win)]);
       await this.deps.outbox.transaction((_tx, emit) =>
-        emit(auditEvent({ action: 'login.failed', userId: user?.id ?? null, ip: ctx.ip, details: { email } })),
+        emit(
+          auditEvent({
+            action: 'login.failed',
+            userId: user?.id ?? null,
+            ip: ctx.ip,
+            details: { email },
+          }),
+        ),
       );
       throw E.invalidCredentials();
     }
@@ -144,14 +198,31 @@ export class IdentityService {
     const now = this.now();
     await S.insertSession(tx, { id: sessionId, userId, now });
     const refreshToken = await this.issueRefresh(tx, userId, sessionId, now);
-    await emit({ topic: topics.identitySessions, type: 'UserLoggedIn', key: userId, payload: { userId, sessionId } });
+    await emit({
+      topic: topics.identitySessions,
+      type: 'UserLoggedIn',
+      key: userId,
+      payload: { userId, sessionId },
+    });
     return this.tokens(userId, role, sessionId, refreshToken);
   }
 
-  private async issueRefresh(tx: Parameters<typeof S.insertRefreshToken>[0], userId: string, familyId: string, now: Date) {
+  private async issueRefresh(
+    tx: Parameters<typeof S.insertRefreshToken>[0],
+    userId: string,
+    familyId: string,
+    now: Date,
+  ) {
     const token = newRefreshToken();
     const expiresAt = new Date(now.getTime() + this.deps.config.refreshTtlDays * 86_400_000);
-    await S.insertRefreshToken(tx, { id: newId(), userId, familyId, hash: sha256(token), expiresAt, now });
+    await S.insertRefreshToken(tx, {
+      id: newId(),
+      userId,
+      familyId,
+      hash: sha256(token),
+      expiresAt,
+      now,
+    });
     return token;
   }
 
@@ -182,11 +253,20 @@ export class IdentityService {
     return this.tokens(user.id, user.role, row.family_id, next);
   }
 
-  private async reuseDetected(sessionId: string, userId: string, ctx: RequestContext): Promise<never> {
+  private async reuseDetected(
+    sessionId: string,
+    userId: string,
+    ctx: RequestContext,
+  ): Promise<never> {
     await this.deps.outbox.transaction(async (tx, emit) => {
       await S.revokeSession(tx, sessionId, 'refresh_token_reused', this.now());
       await emit(
-        { topic: topics.identitySessions, type: 'SessionRevoked', key: userId, payload: { userId, sessionId, reason: 'refresh_token_reused' } },
+        {
+          topic: topics.identitySessions,
+          type: 'SessionRevoked',
+          key: userId,
+          payload: { userId, sessionId, reason: 'refresh_token_reused' },
+        },
         auditEvent({ action: 'refresh.reused', userId, ip: ctx.ip, details: { sessionId } }),
       );
     });
@@ -194,14 +274,28 @@ export class IdentityService {
     throw E.refreshReused();
   }
 
-  async logout(refreshToken: string, principal: Principal | undefined, ctx: RequestContext): Promise<void> {
+  async logout(
+    refreshToken: string,
+    principal: Principal | undefined,
+    ctx: RequestContext,
+  ): Promise<void> {
     const row = await S.findRefreshToken(this.db, sha256(refreshToken));
     if (!row || (principal && principal.userId !== row.user_id)) throw E.refreshInvalid();
     await this.deps.outbox.transaction(async (tx, emit) => {
       await S.revokeSession(tx, row.family_id, 'logout', this.now());
       await emit(
-        { topic: topics.identitySessions, type: 'SessionRevoked', key: row.user_id, payload: { userId: row.user_id, sessionId: row.family_id, reason: 'logout' } },
-        auditEvent({ action: 'logout', userId: row.user_id, ip: ctx.ip, details: { sessionId: row.family_id } }),
+        {
+          topic: topics.identitySessions,
+          type: 'SessionRevoked',
+          key: row.user_id,
+          payload: { userId: row.user_id, sessionId: row.family_id, reason: 'logout' },
+        },
+        auditEvent({
+          action: 'logout',
+          userId: row.user_id,
+          ip: ctx.ip,
+          details: { sessionId: row.family_id },
+        }),
       );
     });
     this.cache.forgetSession(row.family_id);
@@ -221,32 +315,57 @@ export class IdentityService {
     if (!s || s.userId !== v.claims.sub) throw E.tokenInvalid('unknown session');
     if (s.revoked) throw E.sessionEnded();
     if (s.disabled) throw E.accountDisabled();
-    return { userId: s.userId, role: s.role, via: 'jwt', sessionId: v.claims.sid, scopes: [...ROLE_SCOPES[s.role]] };
+    return {
+      userId: s.userId,
+      role: s.role,
+      via: 'jwt',
+      sessionId: v.claims.sid,
+      scopes: [...ROLE_SCOPES[s.role]],
+    };
   }
 
   async authenticateApiKey(key: string): Promise<Principal> {
     const parsed = parseApiKey(key);
     if (!parsed) throw E.apiKeyInvalid('invalid_api_key', 'The API key is malformed.');
     const k = await this.cache.apiKey(parsed.prefix);
-    if (!k || !secretMatches(parsed.secret, k.hash)) throw E.apiKeyInvalid('invalid_api_key', 'The API key is not recognised.');
+    if (!k || !secretMatches(parsed.secret, k.hash))
+      throw E.apiKeyInvalid('invalid_api_key', 'The API key is not recognised.');
     const now = this.deps.clock.now();
     if (k.revoked) throw E.apiKeyInvalid('api_key_revoked', 'The API key has been revoked.');
-    if (k.expiresAt !== null && k.expiresAt <= now) throw E.apiKeyInvalid('api_key_expired', 'The API key has expired.');
+    if (k.expiresAt !== null && k.expiresAt <= now)
+      throw E.apiKeyInvalid('api_key_expired', 'The API key has expired.');
     if (k.disabled) throw E.accountDisabled();
     this.cache.touch(k, now);
     // A key never grants more than its owner's role allows today.
     const allowed = ROLE_SCOPES[k.role];
-    return { userId: k.userId, role: k.role, via: 'api_key', keyId: k.id, scopes: k.scopes.filter((s) => allowed.includes(s)) };
+    return {
+      userId: k.userId,
+      role: k.role,
+      via: 'api_key',
+      keyId: k.id,
+      scopes: k.scopes.filter((s) => allowed.includes(s)),
+    };
   }
 
-  async createApiKey(p: Principal, input: { name: string; scopes: Scope[]; expiresAt?: string }, ctx: RequestContext) {
+  async createApiKey(
+    p: Principal,
+    input: { name: string; scopes: Scope[]; expiresAt?: string },
+    ctx: RequestContext,
+  ) {
     const scopes = [...new Set(input.scopes)];
     const allowed = ROLE_SCOPES[p.role];
-    const denied = scopes.filter((s) => !allowed.includes(s) || (p.via === 'api_key' && !p.scopes.includes(s)));
+    const denied = scopes.filter(
+      (s) => !allowed.includes(s) || (p.via === 'api_key' && !p.scopes.includes(s)),
+    );
     if (denied.length) {
-      throw new AppError('forbidden', 'scope_not_allowed', `You may not grant the scope(s) ${denied.join(', ')}.`, {
-        fields: [{ field: '/scopes', message: `not allowed: ${denied.join(', ')}` }],
-      });
+      throw new AppError(
+        'forbidden',
+        'scope_not_allowed',
+        `You may not grant the scope(s) ${denied.join(', ')}.`,
+        {
+          fields: [{ field: '/scopes', message: `not allowed: ${denied.join(', ')}` }],
+        },
+      );
     }
     let expiresAt: Date | null = null;
     if (input.expiresAt !== undefined) {
@@ -259,8 +378,24 @@ export class IdentityService {
     }
     const gen = newApiKey();
     const row = await this.deps.outbox.transaction(async (tx, emit) => {
-      const r = await S.insertApiKey(tx, { id: newId(), userId: p.userId, name: input.name.trim(), prefix: gen.prefix, hash: gen.hash, scopes, expiresAt, now: this.now() });
-      await emit(auditEvent({ action: 'api_key.created', userId: p.userId, ip: ctx.ip, details: { keyId: r.id, name: r.name, scopes } }));
+      const r = await S.insertApiKey(tx, {
+        id: newId(),
+        userId: p.userId,
+        name: input.name.trim(),
+        prefix: gen.prefix,
+        hash: gen.hash,
+        scopes,
+        expiresAt,
+        now: this.now(),
+      });
+      await emit(
+        auditEvent({
+          action: 'api_key.created',
+          userId: p.userId,
+          ip: ctx.ip,
+          details: { keyId: r.id, name: r.name, scopes },
+        }),
+      );
       return r;
     });
     return { ...toKeyView(row), key: gen.key };
@@ -273,19 +408,41 @@ export class IdentityService {
   async revokeApiKey(p: Principal, keyId: string, ctx: RequestContext): Promise<void> {
     const row = await this.deps.outbox.transaction(async (tx, emit) => {
       const r = await S.revokeApiKey(tx, p.userId, keyId, this.now());
-      if (r) await emit(auditEvent({ action: 'api_key.revoked', userId: p.userId, ip: ctx.ip, details: { keyId } }));
+      if (r)
+        await emit(
+          auditEvent({
+            action: 'api_key.revoked',
+            userId: p.userId,
+            ip: ctx.ip,
+            details: { keyId },
+          }),
+        );
       return r;
     });
     if (!row) throw notFound('API key');
     this.cache.forgetApiKey(row.prefix);
   }
 
-  async listUsers(o: { limit: number; after?: string; email?: string; role?: Role }): Promise<UserView[]> {
+  async listUsers(o: {
+    limit: number;
+    after?: string;
+    email?: string;
+    role?: Role;
+  }): Promise<UserView[]> {
     return (await S.listUsers(this.db, o)).map(toUserView);
   }
 
-  async updateUser(actor: Principal, userId: string, patch: { role?: Role; disabled?: boolean }, ctx: RequestContext) {
-    if (userId === actor.userId) throw conflict('cannot_modify_self', 'Administrators cannot change their own role or status.');
+  async updateUser(
+    actor: Principal,
+    userId: string,
+    patch: { role?: Role; disabled?: boolean },
+    ctx: RequestContext,
+  ) {
+    if (userId === actor.userId)
+      throw conflict(
+        'cannot_modify_self',
+        'Administrators cannot change their own role or status.',
+      );
     const now = this.now();
     const updated = await this.deps.outbox.transaction(async (tx, emit) => {
       const before = await S.findUserById(tx, userId);
@@ -294,8 +451,19 @@ export class IdentityService {
       if (patch.role !== undefined && patch.role !== before.role) {
         set.role = patch.role;
         await emit(
-          { topic: topics.identityUsers, type: 'UserRoleChanged', key: userId, payload: { userId, from: before.role, to: patch.role } },
-          auditEvent({ action: 'user.role_changed', userId, actorId: actor.userId, ip: ctx.ip, details: { from: before.role, to: patch.role } }),
+          {
+            topic: topics.identityUsers,
+            type: 'UserRoleChanged',
+            key: userId,
+            payload: { userId, from: before.role, to: patch.role },
+          },
+          auditEvent({
+            action: 'user.role_changed',
+            userId,
+            actorId: actor.userId,
+            ip: ctx.ip,
+            details: { from: before.role, to: patch.role },
+          }),
         );
       }
       if (patch.disabled !== undefined && patch.disabled !== (before.disabled_at !== null)) {
@@ -304,7 +472,12 @@ export class IdentityService {
         const type = patch.disabled ? 'UserDisabled' : 'UserEnabled';
         await emit(
           { topic: topics.identityUsers, type, key: userId, payload: { userId } },
-          auditEvent({ action: patch.disabled ? 'user.disabled' : 'user.enabled', userId, actorId: actor.userId, ip: ctx.ip }),
+          auditEvent({
+            action: patch.disabled ? 'user.disabled' : 'user.enabled',
+            userId,
+            actorId: actor.userId,
+            ip: ctx.ip,
+          }),
         );
       }
       if (Object.keys(set).length === 0) return before;
@@ -315,15 +488,30 @@ export class IdentityService {
   }
 
   /** Creates an administrator, or promotes an existing account (CLI `create-admin`). */
-  async ensureAdmin(input: { email: string; password: string; displayName?: string }): Promise<{ user: UserView; created: boolean }> {
+  async ensureAdmin(input: {
+    email: string;
+    password: string;
+    displayName?: string;
+  }): Promise<{ user: UserView; created: boolean }> {
     const email = normalizeEmail(input.email);
     const existing = await S.findUserByEmail(this.db, email);
     const now = this.now();
     if (existing) {
       const passwordHash = await hashPassword(input.password);
       await this.deps.outbox.transaction(async (tx, emit) => {
-        await S.updateUser(tx, existing.id, { role: 'admin', disabled_at: null, password_hash: passwordHash }, now);
-        await emit(auditEvent({ action: 'admin.created', userId: existing.id, details: { email, promoted: true } }));
+        await S.updateUser(
+          tx,
+          existing.id,
+          { role: 'admin', disabled_at: null, password_hash: passwordHash },
+          now,
+        );
+        await emit(
+          auditEvent({
+            action: 'admin.created',
+            userId: existing.id,
+            details: { email, promoted: true },
+          }),
+        );
       });
       this.cache.forgetUser(existing.id);
       return { user: toUserView((await S.findUserById(this.db, existing.id))!), created: false };
@@ -331,9 +519,21 @@ export class IdentityService {
     const id = newId();
     const passwordHash = await hashPassword(input.password);
     await this.deps.outbox.transaction(async (tx, emit) => {
-      await S.insertUser(tx, { id, email, displayName: input.displayName ?? 'Administrator', passwordHash, role: 'admin', now });
+      await S.insertUser(tx, {
+        id,
+        email,
+        displayName: input.displayName ?? 'Administrator',
+        passwordHash,
+        role: 'admin',
+        now,
+      });
       await emit(
-        { topic: topics.identityUsers, type: 'UserRegistered', key: id, payload: { userId: id, role: 'admin' } },
+        {
+          topic: topics.identityUsers,
+          type: 'UserRegistered',
+          key: id,
+          payload: { userId: id, role: 'admin' },
+        },
         auditEvent({ action: 'admin.created', userId: id, details: { email, promoted: false } }),
       );
     });

@@ -74,7 +74,14 @@ export const findUserById = (ex: Executor, id: string) =>
 
 export async function insertUser(
   ex: Executor,
-  u: { id: string; email: string; displayName: string; passwordHash: string; role: Role; now: Date },
+  u: {
+    id: string;
+    email: string;
+    displayName: string;
+    passwordHash: string;
+    role: Role;
+    now: Date;
+  },
 ): Promise<boolean> {
   const r = await q(ex)
     .insertInto('users')
@@ -92,16 +99,32 @@ export async function insertUser(
   return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
 }
 
-export const updateUser = (ex: Executor, id: string, patch: Partial<Pick<UsersTable, 'role' | 'disabled_at' | 'password_hash'>>, now: Date) =>
-  q(ex).updateTable('users').set({ ...patch, updated_at: now }).where('id', '=', id).returningAll().executeTakeFirst();
+export const updateUser = (
+  ex: Executor,
+  id: string,
+  patch: Partial<Pick<UsersTable, 'role' | 'disabled_at' | 'password_hash'>>,
+  now: Date,
+) =>
+  q(ex)
+    .updateTable('users')
+    .set({ ...patch, updated_at: now })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
 
 export async function listUsers(
   ex: Executor,
-  o: { limit: number; after?: string | undefined; email?: string | undefined; role?: Role | undefined },
+  o: {
+    limit: number;
+    after?: string | undefined;
+    email?: string | undefined;
+    role?: Role | undefined;
+  },
 ) {
   let query = q(ex).selectFrom('users').selectAll().orderBy('id').limit(o.limit);
   if (o.after) query = query.where('id', '>', o.after);
-  if (o.email) query = query.where('email', 'like', `%${o.email.replace(/[%_\\]/g, (c) => `\\${c}`)}%`);
+  if (o.email)
+    query = query.where('email', 'like', `%${o.email.replace(/[%_\\]/g, (c) => `\\${c}`)}%`);
   if (o.role) query = query.where('role', '=', o.role);
   return query.execute();
 }
@@ -193,7 +216,16 @@ export async function spendRefreshToken(ex: Executor, id: string, now: Date): Pr
 
 export const insertApiKey = (
   ex: Executor,
-  k: { id: string; userId: string; name: string; prefix: string; hash: string; scopes: Scope[]; expiresAt: Date | null; now: Date },
+  k: {
+    id: string;
+    userId: string;
+    name: string;
+    prefix: string;
+    hash: string;
+    scopes: Scope[];
+    expiresAt: Date | null;
+    now: Date;
+  },
 ) =>
   q(ex)
     .insertInto('api_keys')
@@ -211,7 +243,12 @@ export const insertApiKey = (
     .executeTakeFirstOrThrow();
 
 export const listApiKeys = (ex: Executor, userId: string) =>
-  q(ex).selectFrom('api_keys').selectAll().where('user_id', '=', userId).orderBy('id', 'desc').execute();
+  q(ex)
+    .selectFrom('api_keys')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .orderBy('id', 'desc')
+    .execute();
 
 export const revokeApiKey = (ex: Executor, userId: string, id: string, now: Date) =>
   q(ex)
@@ -226,7 +263,17 @@ export const apiKeyByPrefix = (ex: Executor, prefix: string) =>
   q(ex)
     .selectFrom('api_keys as k')
     .innerJoin('users as u', 'u.id', 'k.user_id')
-    .select(['k.id', 'k.user_id', 'k.key_hash', 'k.scopes', 'k.expires_at', 'k.revoked_at', 'k.last_used_at', 'u.role', 'u.disabled_at'])
+    .select([
+      'k.id',
+      'k.user_id',
+      'k.key_hash',
+      'k.scopes',
+      'k.expires_at',
+      'k.revoked_at',
+      'k.last_used_at',
+      'u.role',
+      'u.disabled_at',
+    ])
     .where('k.prefix', '=', prefix)
     .executeTakeFirst();
 
@@ -242,7 +289,12 @@ export const insertAudit = (ex: Executor, a: AuditTable) =>
 
 export async function listAudit(
   ex: Executor,
-  o: { userId?: string | undefined; action?: string | undefined; limit: number; before?: string | undefined },
+  o: {
+    userId?: string | undefined;
+    action?: string | undefined;
+    limit: number;
+    before?: string | undefined;
+  },
 ) {
   let query = q(ex).selectFrom('audit_log').selectAll().orderBy('id', 'desc').limit(o.limit);
   if (o.userId) query = query.where('user_id', '=', o.userId);

@@ -37,8 +37,11 @@ export function createTokenCodec(secret: string, ttlSeconds: number, nowMs: () =
   const verified = new Map<string, AccessClaims>();
   const CACHE_MAX = 20_000;
   return {
-    sign: (c: { sub: string; role: Role; sid: string }) => sign({ ...c, iat: Math.floor(nowMs() / 1000) }) as string,
-    verify(token: string): { ok: true; claims: AccessClaims } | { ok: false; expired: boolean; why: string } {
+    sign: (c: { sub: string; role: Role; sid: string }) =>
+      sign({ ...c, iat: Math.floor(nowMs() / 1000) }) as string,
+    verify(
+      token: string,
+    ): { ok: true; claims: AccessClaims } | { ok: false; expired: boolean; why: string } {
       const hit = verified.get(token);
       if (hit) {
         if (hit.exp * 1000 > nowMs()) return { ok: true, claims: hit };
@@ -55,7 +58,12 @@ export function createTokenCodec(secret: string, ttlSeconds: number, nowMs: () =
         return {
           ok: false,
           expired: code === TokenError.codes.expired,
-          why: code === TokenError.codes.invalidSignature ? 'bad signature' : code === TokenError.codes.invalidAlgorithm ? 'algorithm not allowed' : 'malformed or not ours',
+          why:
+            code === TokenError.codes.invalidSignature
+              ? 'bad signature'
+              : code === TokenError.codes.invalidAlgorithm
+                ? 'algorithm not allowed'
+                : 'malformed or not ours',
         };
       }
     },

@@ -6,7 +6,10 @@ export { readEnvironment } from './env.js';
 /** Configuration of the shared infrastructure. Modules declare their own fragments. */
 export const platformConfig = {
   port: int('PORT', { doc: 'HTTP port the server listens on', default: 8000, min: 0, max: 65535 }),
-  host: str('HOST', { doc: 'Interface to bind (0.0.0.0 to expose beyond this machine)', default: '127.0.0.1' }),
+  host: str('HOST', {
+    doc: 'Interface to bind (0.0.0.0 to expose beyond this machine)',
+    default: '127.0.0.1',
+  }),
   databaseUrl: url('DATABASE_URL', {
     doc: 'PostgreSQL URL; unset runs the embedded PGlite database in DATA_DIR',
     example: 'postgres://postgres@127.0.0.1:5432/obscura',
@@ -30,13 +33,20 @@ export const platformConfig = {
     default: 'obscura',
     pattern: /^[A-Za-z0-9_.:-]{1,64}$/,
   }),
-  dataDir: str('DATA_DIR', { doc: 'Folder of the embedded database and generated key files', default: './data' }),
+  dataDir: str('DATA_DIR', {
+    doc: 'Folder of the embedded database and generated key files',
+    default: './data',
+  }),
   logLevel: str('LOG_LEVEL', {
     doc: 'pino log level',
     default: 'info',
     oneOf: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
   }),
-  bodyLimit: int('BODY_LIMIT_BYTES', { doc: 'Largest accepted request body in bytes', default: 65536, min: 1024 }),
+  bodyLimit: int('BODY_LIMIT_BYTES', {
+    doc: 'Largest accepted request body in bytes',
+    default: 65536,
+    min: 1024,
+  }),
   corsOrigins: optStr('CORS_ORIGINS', {
     doc: 'Comma-separated origins allowed by CORS; unset allows none beyond same-origin',
     example: 'http://localhost:5173',
@@ -71,7 +81,11 @@ export const platformConfig = {
     default: 30000,
     min: 10,
   }),
-  rateLimitWindowSeconds: int('RATE_LIMIT_WINDOW_SECONDS', { doc: 'Sliding window length', default: 60, min: 1 }),
+  rateLimitWindowSeconds: int('RATE_LIMIT_WINDOW_SECONDS', {
+    doc: 'Sliding window length',
+    default: 60,
+    min: 1,
+  }),
   rateLimitGeneral: int('RATE_LIMIT_GENERAL', {
     doc: 'Requests per window per user, per API key and per IP',
     default: 100,

@@ -36,13 +36,17 @@ export const str = (
   parse(raw) {
     const v = raw === undefined || raw === '' ? o.default : raw;
     const s = need(env, v);
-    if (o.oneOf && !o.oneOf.includes(s)) throw new Error(`${env} must be one of ${o.oneOf.join(', ')} (got "${s}")`);
+    if (o.oneOf && !o.oneOf.includes(s))
+      throw new Error(`${env} must be one of ${o.oneOf.join(', ')} (got "${s}")`);
     if (o.pattern && !o.pattern.test(s)) throw new Error(`${env} has an invalid format`);
     return s;
   },
 });
 
-export const optStr = (env: string, o: Omit<Opts<string>, 'default'> & { pattern?: RegExp }): Field<string | undefined> => ({
+export const optStr = (
+  env: string,
+  o: Omit<Opts<string>, 'default'> & { pattern?: RegExp },
+): Field<string | undefined> => ({
   env,
   doc: o.doc,
   example: o.example,
@@ -54,18 +58,28 @@ export const optStr = (env: string, o: Omit<Opts<string>, 'default'> & { pattern
   },
 });
 
-export const int = (env: string, o: Opts<number> & { min?: number; max?: number }): Field<number> => ({
+export const int = (
+  env: string,
+  o: Opts<number> & { min?: number; max?: number },
+): Field<number> => ({
   env,
   doc: o.doc,
   example: o.example ?? (o.default === undefined ? undefined : String(o.default)),
   parse(raw) {
-    const s = raw === undefined || raw === '' ? (o.default === undefined ? undefined : String(o.default)) : raw;
+    const s =
+      raw === undefined || raw === ''
+        ? o.default === undefined
+          ? undefined
+          : String(o.default)
+        : raw;
     const v = need(env, s);
     if (!/^-?\d+$/.test(v.trim())) throw new Error(`${env} must be a whole number (got "${v}")`);
     const n = Number(v);
     if (!Number.isSafeInteger(n)) throw new Error(`${env} is out of range`);
-    if (o.min !== undefined && n < o.min) throw new Error(`${env} must be at least ${o.min} (got ${n})`);
-    if (o.max !== undefined && n > o.max) throw new Error(`${env} must be at most ${o.max} (got ${n})`);
+    if (o.min !== undefined && n < o.min)
+      throw new Error(`${env} must be at least ${o.min} (got ${n})`);
+    if (o.max !== undefined && n > o.max)
+      throw new Error(`${env} must be at most ${o.max} (got ${n})`);
     return n;
   },
 });
@@ -86,7 +100,10 @@ export const bool = (env: string, o: Opts<boolean>): Field<boolean> => ({
   },
 });
 
-export const url = (env: string, o: Omit<Opts<string>, 'default'> & { protocols: string[] }): Field<string | undefined> => ({
+export const url = (
+  env: string,
+  o: Omit<Opts<string>, 'default'> & { protocols: string[] },
+): Field<string | undefined> => ({
   env,
   doc: o.doc,
   example: o.example,
@@ -107,10 +124,15 @@ export const url = (env: string, o: Omit<Opts<string>, 'default'> & { protocols:
 });
 
 export type Fragment = Record<string, Field<unknown>>;
-export type ConfigOf<F extends Fragment> = { [K in keyof F]: F[K] extends Field<infer T> ? T : never };
+export type ConfigOf<F extends Fragment> = {
+  [K in keyof F]: F[K] extends Field<infer T> ? T : never;
+};
 
 /** Parses every field, collecting all problems before failing so an operator fixes them at once. */
-export function parseFragment<F extends Fragment>(fragment: F, env: Record<string, string | undefined>): ConfigOf<F> {
+export function parseFragment<F extends Fragment>(
+  fragment: F,
+  env: Record<string, string | undefined>,
+): ConfigOf<F> {
   const out: Record<string, unknown> = {};
   const problems: string[] = [];
   for (const [key, field] of Object.entries(fragment)) {

@@ -28,7 +28,10 @@ export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
  * processes starting at once apply each migration exactly once. An applied migration whose
  * file changed afterwards stops start-up: the schema would no longer match the code.
  */
-export async function migrate(database: Database, migrations = loadMigrations()): Promise<string[]> {
+export async function migrate(
+  database: Database,
+  migrations = loadMigrations(),
+): Promise<string[]> {
   const applied: string[] = [];
   await database.db.transaction().execute(async (tx) => {
     await sql`select pg_advisory_xact_lock(7262771)`.execute(tx);
@@ -43,12 +46,17 @@ export async function migrate(database: Database, migrations = loadMigrations())
       const sum = done.get(m.name);
       if (sum !== undefined) {
         if (sum !== m.checksum) {
-          throw new Error(`migration ${m.name} was changed after it was applied; add a new migration instead`);
+          throw new Error(
+            `migration ${m.name} was changed after it was applied; add a new migration instead`,
+          );
         }
         continue;
       }
       await database.execScript(tx, m.script);
-      await tx.insertInto('schema_migrations').values({ name: m.name, checksum: m.checksum }).execute();
+      await tx
+        .insertInto('schema_migrations')
+        .values({ name: m.name, checksum: m.checksum })
+        .execute();
       applied.push(m.name);
     }
   });

@@ -62,7 +62,11 @@ export function fieldIssuesFromAjv(issues: AjvIssue[], part: string): FieldIssue
 }
 
 /** Maps Fastify's own errors (bad JSON, size limits, content types) to problems. */
-export function problemFromFastifyError(err: { code?: string; statusCode?: number; message: string }): Problem | undefined {
+export function problemFromFastifyError(err: {
+  code?: string;
+  statusCode?: number;
+  message: string;
+}): Problem | undefined {
   const make = (status: number, code: string, detail: string): Problem => ({
     type: PROBLEM_BASE + code,
     title: STATUS_CODES[status] ?? 'Error',

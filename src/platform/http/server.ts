@@ -12,9 +12,20 @@ import { AppError } from '../../core/errors.js';
 import { randomBytes } from 'node:crypto';
 import { lazyChild, type Logger } from '../logging/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { fieldIssuesFromAjv, problemFromAppError, problemFromFastifyError, type Problem } from './problem.js';
+import {
+  fieldIssuesFromAjv,
+  problemFromAppError,
+  problemFromFastifyError,
+  type Problem,
+} from './problem.js';
 
-export type HttpServer = FastifyInstance<Server, IncomingMessage, ServerResponse, Logger, TypeBoxTypeProvider>;
+export type HttpServer = FastifyInstance<
+  Server,
+  IncomingMessage,
+  ServerResponse,
+  Logger,
+  TypeBoxTypeProvider
+>;
 
 export interface HttpOptions {
   logger: Logger;
@@ -92,34 +103,42 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpServer> {
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
     const seconds = reply.elapsedTime / 1000;
-    opts.metrics.httpDuration.observe({ method: req.method, route, status: String(reply.statusCode) }, seconds);
-    req.log.info({ at: 'http#response', req, res: reply, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'request');
+    opts.metrics.httpDuration.observe(
+      { method: req.method, route, status: String(reply.statusCode) },
+      seconds,
+    );
+    req.log.info(
+      { at: 'http#response', req, res: reply, ms: Math.round(reply.elapsedTime * 100) / 100 },
+      'request',
+    );
   });
 
-  app.setErrorHandler((err: Error & { code?: string; statusCode?: number; validation?: unknown }, req, reply) => {
-    let problem: Problem | undefined;
-    if (err instanceof AppError) {
-      problem = problemFromAppError(err);
-      if (err.retryAfter !== undefined) reply.header('retry-after', String(err.retryAfter));
-    } else {
-      problem = problemFromFastifyError(err);
-    }
-    if (!problem) {
-      req.log.error({ at: 'http#error', err }, 'unhandled error');
-      problem = {
-        type: 'about:blank',
-        title: 'Internal Server Error',
-        status: 500,
-        detail: 'An unexpected error occurred; quote the request id when reporting it.',
-        code: 'internal',
-      };
-    } else if (problem.status >= 500) {
-      req.log.error({ at: 'http#error', err }, problem.code);
-    }
-    problem.instance = req.url.split('?')[0];
-    problem.requestId = req.id;
-    void reply.status(problem.status).type('application/problem+json').send(problem);
-  });
+  app.setErrorHandler(
+    (err: Error & { code?: string; statusCode?: number; validation?: unknown }, req, reply) => {
+      let problem: Problem | undefined;
+      if (err instanceof AppError) {
+        problem = problemFromAppError(err);
+        if (err.retryAfter !== undefined) reply.header('retry-after', String(err.retryAfter));
+      } else {
+        problem = problemFromFastifyError(err);
+      }
+      if (!problem) {
+        req.log.error({ at: 'http#error', err }, 'unhandled error');
+        problem = {
+          type: 'about:blank',
+          title: 'Internal Server Error',
+          status: 500,
+          detail: 'An unexpected error occurred; quote the request id when reporting it.',
+          code: 'internal',
+        };
+      } else if (problem.status >= 500) {
+        req.log.error({ at: 'http#error', err }, problem.code);
+      }
+      problem.instance = req.url.split('?')[0];
+      problem.requestId = req.id;
+      void reply.status(problem.status).type('application/problem+json').send(problem);
+    },
+  );
 
   app.setNotFoundHandler((req, reply) => {
     void reply
@@ -139,11 +158,22 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpServer> {
   app.addHook('onRequest', async (_req, reply) => {
     reply.headers(headers);
   });
-  const origins = opts.corsOrigins?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
+  const origins =
+    opts.corsOrigins
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean) ?? [];
   await app.register(cors, {
     origin: origins.length ? origins : false,
     credentials: false,
-    exposedHeaders: ['x-request-id', 'retry-after', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'ratelimit-policy'],
+    exposedHeaders: [
+      'x-request-id',
+      'retry-after',
+      'ratelimit-limit',
+      'ratelimit-remaining',
+      'ratelimit-reset',
+      'ratelimit-policy',
+    ],
   });
 
   if (opts.docs !== false) {

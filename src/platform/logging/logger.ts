@@ -38,7 +38,11 @@ const SECRET_QUERY = /([?&](?:token|access_token|api_key|apikey|key|secret)=)[^&
 /** Request URLs may carry credentials in their query (e.g. a WebSocket token): mask them. */
 export const maskUrl = (url: string): string => url.replace(SECRET_QUERY, '$1[REDACTED]');
 
-export function createLogger(opts: { level: string; destination?: DestinationStream; name?: string }): Logger {
+export function createLogger(opts: {
+  level: string;
+  destination?: DestinationStream;
+  name?: string;
+}): Logger {
   return pino(
     {
       level: opts.level,

@@ -17,7 +17,8 @@ export class Metrics {
 
   constructor(opts: { defaultMetrics?: boolean; prefix?: string } = {}) {
     const p = opts.prefix ?? 'obscura_';
-    if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: p });
+    if (opts.defaultMetrics !== false)
+      collectDefaultMetrics({ register: this.registry, prefix: p });
     const registers = [this.registry];
     this.httpDuration = new Histogram({
       name: `${p}http_request_duration_seconds`,
@@ -26,13 +27,21 @@ export class Metrics {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     });
-    this.outboxPending = new Gauge({ name: `${p}outbox_pending`, help: 'Outbox rows not yet published', registers });
+    this.outboxPending = new Gauge({
+      name: `${p}outbox_pending`,
+      help: 'Outbox rows not yet published',
+      registers,
+    });
     this.outboxLagSeconds = new Gauge({
       name: `${p}outbox_lag_seconds`,
       help: 'Age of the oldest unpublished outbox row',
       registers,
     });
-    this.outboxPublished = new Counter({ name: `${p}outbox_published_total`, help: 'Events relayed from the outbox', registers });
+    this.outboxPublished = new Counter({
+      name: `${p}outbox_published_total`,
+      help: 'Events relayed from the outbox',
+      registers,
+    });
     this.consumerLag = new Gauge({
       name: `${p}consumer_lag`,
       help: 'Events published but not yet delivered to a consumer',
@@ -51,6 +60,10 @@ export class Metrics {
       labelNames: ['consumer', 'outcome'],
       registers,
     });
-    this.deadLetters = new Gauge({ name: `${p}dead_letters`, help: 'Dead letters awaiting replay', registers });
+    this.deadLetters = new Gauge({
+      name: `${p}dead_letters`,
+      help: 'Dead letters awaiting replay',
+      registers,
+    });
   }
 }

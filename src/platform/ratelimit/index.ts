@@ -7,6 +7,12 @@ export * from './types.js';
 export { decide } from './sliding-window.js';
 export { MemoryRateLimiter, RedisRateLimiter };
 
-export function createRateLimiter(opts: { redisUrl?: string | undefined; prefix: string; clock: Clock }): RateLimiter {
-  return opts.redisUrl ? new RedisRateLimiter(opts.redisUrl, opts.prefix, opts.clock) : new MemoryRateLimiter(opts.clock);
+export function createRateLimiter(opts: {
+  redisUrl?: string | undefined;
+  prefix: string;
+  clock: Clock;
+}): RateLimiter {
+  return opts.redisUrl
+    ? new RedisRateLimiter(opts.redisUrl, opts.prefix, opts.clock)
+    : new MemoryRateLimiter(opts.clock);
 }

@@ -29,12 +29,21 @@ export class RedisRateLimiter implements RateLimiter {
     private readonly prefix: string,
     private readonly clock: Clock,
   ) {
-    this.redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+    this.redis = new Redis(url, {
+      lazyConnect: false,
+      maxRetriesPerRequest: 2,
+      enableOfflineQueue: true,
+    });
     this.redis.on('error', () => {});
     this.redis.defineCommand('obscuraRateHit', { numberOfKeys: 2, lua: SCRIPT });
   }
 
-  private async run(key: string, limit: number, windowSeconds: number, counting: boolean): Promise<RateDecision> {
+  private async run(
+    key: string,
+    limit: number,
+    windowSeconds: number,
+    counting: boolean,
+  ): Promise<RateDecision> {
     const windowMs = windowSeconds * 1000;
     const now = this.clock.now();
     const window = Math.floor(now / windowMs);
@@ -44,11 +53,14 @@ export class RedisRateLimiter implements RateLimiter {
       this.redis as unknown as {
         obscuraRateHit(...a: Array<string | number>): Promise<[number, number, number]>;
       }
-    ).obscuraRateHit(`${base}:${window}`, `${base}:${window - 1}`, limit, weight, windowMs * 2, counting ? '1' : '0')) as [
-      number,
-      number,
-      number,
-    ];
+    ).obscuraRateHit(
+      `${base}:${window}`,
+      `${base}:${window - 1}`,
+      limit,
+      weight,
+      windowMs * 2,
+      counting ? '1' : '0',
+    )) as [number, number, number];
     return decide(prev, cur, limit, windowMs, now, counting);
   }
 

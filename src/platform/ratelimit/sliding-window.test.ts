@@ -30,20 +30,25 @@ describe('sliding window rate limit', () => {
 
   it('never admits more than the limit across any sequence of requests in one window', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 0, max: 200 }), fc.integer({ min: 0, max: 59_999 }), (limit, prev, offset) => {
-        let cur = 0;
-        let admitted = 0;
-        for (let i = 0; i < limit * 3; i++) {
-          const d = decide(prev, cur, limit, 60_000, 60_000 * 7 + offset, true);
-          if (d.allowed) {
-            cur++;
-            admitted++;
-          } else {
-            expect(d.retryAfter).toBeGreaterThanOrEqual(1);
+      fc.property(
+        fc.integer({ min: 1, max: 50 }),
+        fc.integer({ min: 0, max: 200 }),
+        fc.integer({ min: 0, max: 59_999 }),
+        (limit, prev, offset) => {
+          let cur = 0;
+          let admitted = 0;
+          for (let i = 0; i < limit * 3; i++) {
+            const d = decide(prev, cur, limit, 60_000, 60_000 * 7 + offset, true);
+            if (d.allowed) {
+              cur++;
+              admitted++;
+            } else {
+              expect(d.retryAfter).toBeGreaterThanOrEqual(1);
+            }
           }
-        }
-        expect(admitted).toBeLessThanOrEqual(limit);
-      }),
+          expect(admitted).toBeLessThanOrEqual(limit);
+        },
+      ),
     );
   });
 });
