@@ -20,6 +20,8 @@ export interface KeyEntry {
   disabled: boolean;
   role: Role;
   lastUsedAt: number;
+  /** The full key text last verified against `hash` in this process. */
+  verifiedKey?: string;
 }
 
 const MAX_ENTRIES = 50_000;

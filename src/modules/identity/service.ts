@@ -27,6 +27,7 @@ import {
   newApiKey,
   newRefreshToken,
   parseApiKey,
+  sameText,
   secretMatches,
   sha256,
 } from './tokens.js';
@@ -328,8 +329,11 @@ export class IdentityService {
     const parsed = parseApiKey(key);
     if (!parsed) throw E.apiKeyInvalid('invalid_api_key', 'The API key is malformed.');
     const k = await this.cache.apiKey(parsed.prefix);
-    if (!k || !secretMatches(parsed.secret, k.hash))
+    if (!k || !(sameText(k.verifiedKey, key) || secretMatches(parsed.secret, k.hash))) {
       throw E.apiKeyInvalid('invalid_api_key', 'The API key is not recognised.');
+    }
+    // Remember the key that matched, so the next request compares text instead of hashing.
+    k.verifiedKey = key;
     const now = this.deps.clock.now();
     if (k.revoked) throw E.apiKeyInvalid('api_key_revoked', 'The API key has been revoked.');
     if (k.expiresAt !== null && k.expiresAt <= now)

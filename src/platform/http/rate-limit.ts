@@ -13,6 +13,7 @@ declare module 'fastify' {
     /** The tightest rate-limit decision taken for this request; sent as RateLimit headers. */
     rateDecision?: RateDecision;
     rateWindow?: number;
+    rateClass?: LimitClass;
   }
 }
 
@@ -43,6 +44,7 @@ export async function enforceRateLimit(
   if (!prev || d.remaining < prev.remaining || !d.allowed) {
     req.rateDecision = d;
     req.rateWindow = limits.windowSeconds;
+    req.rateClass = kind;
   }
   if (!d.allowed) {
     throw new AppError(
@@ -62,14 +64,17 @@ export function ipRateLimitHook(limiter: RateLimiter, limits: RateLimits) {
   };
 }
 
-/** Writes the RateLimit headers of the tightest decision once, whichever limits were checked. */
+/**
+ * Writes the tightest decision as the IETF RateLimit fields (draft-ietf-httpapi-ratelimit-
+ * headers): `RateLimit-Policy: "general";q=100;w=60` and `RateLimit: "general";r=42;t=18`
+ * (quota, window, remaining, seconds until reset), once per response.
+ */
 export function setRateHeaders(req: FastifyRequest, reply: FastifyReply): void {
   const d = req.rateDecision;
   if (!d) return;
+  const name = req.rateClass ?? 'general';
   reply.headers({
-    'ratelimit-limit': d.limit,
-    'ratelimit-remaining': d.remaining,
-    'ratelimit-reset': d.reset,
-    'ratelimit-policy': `${d.limit};w=${req.rateWindow}`,
+    'ratelimit-policy': `"${name}";q=${d.limit};w=${req.rateWindow}`,
+    ratelimit: `"${name}";r=${d.remaining};t=${d.reset}`,
   });
 }

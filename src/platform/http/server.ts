@@ -6,7 +6,7 @@ import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import { securityHeaders } from './security-headers.js';
+import { API_SECURITY_HEADERS, documentSecurityHeaders } from './security-headers.js';
 import { setRateHeaders } from './rate-limit.js';
 import { AppError } from '../../core/errors.js';
 import { randomBytes } from 'node:crypto';
@@ -154,9 +154,9 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpServer> {
       } satisfies Problem);
   });
 
-  const headers = securityHeaders();
-  app.addHook('onRequest', async (_req, reply) => {
-    reply.headers(headers);
+  const docHeaders = documentSecurityHeaders();
+  app.addHook('onRequest', async (req, reply) => {
+    reply.headers(req.url.startsWith('/docs') ? docHeaders : API_SECURITY_HEADERS);
   });
   const origins =
     opts.corsOrigins
