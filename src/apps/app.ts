@@ -7,14 +7,18 @@
 import { join } from 'node:path';
 import type { DestinationStream } from 'pino';
 import { systemClock, type Clock } from '../core/clock.js';
-import { createIdentityModule, type IdentityModule } from '../modules/identity/index.js';
+import {
+  createIdentityModule,
+  rateLimitSubjects,
+  type IdentityModule,
+} from '../modules/identity/index.js';
 import { createVaultModule, type VaultModule } from '../modules/vault/index.js';
 import { createBus, Outbox, OutboxRelay, type EventBus } from '../platform/bus/index.js';
 import { ConfigError } from '../platform/config/index.js';
 import { migrate, openDatabase, type Database } from '../platform/db/index.js';
 import {
   createHttpServer,
-  ipRateLimitHook,
+  rateLimitHook,
   type HttpServer,
   type RateLimits,
 } from '../platform/http/index.js';
@@ -147,7 +151,7 @@ export async function buildApp(config: AppConfig, opts: BuildOptions = {}): Prom
     });
     await opsRoutes(http, { database, bus, outbox, metrics, relay, role });
     if (role !== 'worker') {
-      http.addHook('onRequest', ipRateLimitHook(rateLimiter, limits));
+      http.addHook('onRequest', rateLimitHook(rateLimiter, limits, rateLimitSubjects, clock));
       for (const m of modules) await m.routes?.(http);
     } else {
       // Workers serve only health, readiness and metrics; identity's decorator backs admin auth.

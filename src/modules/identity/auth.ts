@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { enforceRateLimit, type RateLimits } from '../../platform/http/index.js';
 import type { RateLimiter } from '../../platform/ratelimit/index.js';
 import * as E from './errors.js';
@@ -37,23 +37,55 @@ export async function resolvePrincipal(req: FastifyRequest): Promise<Principal |
   return undefined;
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Why the credentials the request carried were refused; thrown by guarded routes. */
+    authError?: unknown;
+    authResolved?: boolean;
+  }
+}
+
+/** Authenticates once per request, remembering the principal or the reason it was refused. */
+async function authenticate(req: FastifyRequest): Promise<Principal | undefined> {
+  if (!req.authResolved) {
+    req.authResolved = true;
+    try {
+      req.principal = await resolvePrincipal(req);
+    } catch (err) {
+      req.authError = err;
+    }
+  }
+  return req.principal;
+}
+
+const subjectsOfPrincipal = (p: Principal) =>
+  p.via === 'api_key' ? [`key:${p.keyId}`, `user:${p.userId}`] : [`user:${p.userId}`];
+
 /**
- * Route guard: authenticates by bearer token or X-API-Key, then checks role and scope and
- * spends the caller's rate-limit budget. After it, `request.principal` is set.
+ * The rate-limit subjects of a request beyond its IP: its user and, for an API key, the key
+ * too (keys of one user share the user's budget, so minting keys buys nothing).
+ */
+export async function rateLimitSubjects(req: FastifyRequest): Promise<string[]> {
+  const p = await authenticate(req);
+  return p ? subjectsOfPrincipal(p) : [];
+}
+
+/**
+ * Route guard: requires a principal (authenticated by bearer token or X-API-Key) with the
+ * role and scope given. Rate limits were already spent by the request's onRequest hook; a
+ * process without that hook (a worker's admin routes) spends them here.
  */
 export function requireAuth(opts: { roles?: Role[]; scope?: Scope } = {}): Guard {
-  return async function guard(req: FastifyRequest, reply: FastifyReply) {
-    const principal = req.principal ?? (await resolvePrincipal(req));
+  return async function guard(req: FastifyRequest) {
+    const limited = req.authResolved;
+    const principal = await authenticate(req);
+    if (req.authError) throw req.authError;
     if (!principal) throw E.missingAuth();
-    req.principal = principal;
     if (opts.roles && !opts.roles.includes(principal.role)) throw E.insufficientRole(opts.roles);
     if (opts.scope && !principal.scopes.includes(opts.scope)) throw E.insufficientScope(opts.scope);
-    const { limiter, limits } = req.server.identity;
-    const subject =
-      principal.via === 'api_key' ? `key:${principal.keyId}` : `user:${principal.userId}`;
-    await enforceRateLimit(limiter, limits, req, reply, subject);
-    // Keys and sessions of one user share the user's budget too, so minting keys buys nothing.
-    if (principal.via === 'api_key')
-      await enforceRateLimit(limiter, limits, req, reply, `user:${principal.userId}`);
+    if (!limited) {
+      const { limiter, limits } = req.server.identity;
+      await enforceRateLimit(limiter, limits, req, subjectsOfPrincipal(principal));
+    }
   };
 }

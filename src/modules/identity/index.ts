@@ -11,7 +11,7 @@ import { identityRoutes } from './routes.js';
 import { IdentityService } from './service.js';
 
 export { identityConfig, type IdentityConfig } from './config.js';
-export { requireAuth } from './auth.js';
+export { rateLimitSubjects, requireAuth } from './auth.js';
 export { auditEvent, AUDIT_ACTIONS, type AuditInput } from './audit.js';
 export { ROLES, SCOPES, type Principal, type Role, type Scope, type UserView } from './model.js';
 export type { IdentityService } from './service.js';

@@ -3,7 +3,7 @@ import { SimulatedClock } from '../../core/clock.js';
 import { createLogger } from '../logging/logger.js';
 import { Metrics } from '../metrics/metrics.js';
 import { MemoryRateLimiter } from '../ratelimit/memory.js';
-import { ipRateLimitHook } from './rate-limit.js';
+import { rateLimitHook } from './rate-limit.js';
 import { createHttpServer } from './server.js';
 
 describe('route budgets', () => {
@@ -20,7 +20,7 @@ describe('route budgets', () => {
     });
     app.addHook(
       'onRequest',
-      ipRateLimitHook(limiter, { windowSeconds: 60, general: 100, execution: 10 }),
+      rateLimitHook(limiter, { windowSeconds: 60, general: 100, execution: 10 }, undefined, clock),
     );
     app.post('/api/v1/trading/execute', { config: { rateLimit: 'execution' } }, async () => ({
       ok: true,

@@ -4,7 +4,7 @@ import { RedisRateLimiter } from './redis.js';
 import type { RateLimiter } from './types.js';
 
 export * from './types.js';
-export { decide } from './sliding-window.js';
+export { decide, tightest } from './sliding-window.js';
 export { MemoryRateLimiter, RedisRateLimiter };
 
 export function createRateLimiter(opts: {

@@ -1,5 +1,5 @@
 import type { Clock } from '../../core/clock.js';
-import { decide } from './sliding-window.js';
+import { decide, tightest } from './sliding-window.js';
 import type { RateDecision, RateLimiter } from './types.js';
 
 interface Slot {
@@ -39,6 +39,16 @@ export class MemoryRateLimiter implements RateLimiter {
     const d = decide(s.prev, s.cur, limit, windowMs, this.clock.now(), true);
     if (d.counted) s.cur += 1;
     return d;
+  }
+
+  async hitMany(keys: string[], limit: number, windowSeconds: number): Promise<RateDecision> {
+    const windowMs = windowSeconds * 1000;
+    const now = this.clock.now();
+    const slots = keys.map((k) => this.slot(`${k}|${windowMs}`, windowMs));
+    const decisions = slots.map((s) => decide(s.prev, s.cur, limit, windowMs, now, true));
+    const verdict = tightest(decisions, keys);
+    if (verdict.allowed) for (const s of slots) s.cur += 1;
+    return verdict;
   }
 
   async peek(key: string, limit: number, windowSeconds: number): Promise<RateDecision> {

@@ -17,6 +17,19 @@ describe('sliding window rate limit', () => {
     await rl.close();
   });
 
+  it('counts several keys together, all or nothing, and names the ones that refused', async () => {
+    const clock = new SimulatedClock(60_000 * 1000);
+    const rl = new MemoryRateLimiter(clock);
+    for (let i = 0; i < 3; i++) await rl.hit('user:a', 3, 60);
+    const d = await rl.hitMany(['ip:1', 'user:a'], 3, 60);
+    expect(d.allowed).toBe(false);
+    expect(d.denied).toEqual(['user:a']);
+    // The IP was not charged for the refused request.
+    expect((await rl.peek('ip:1', 3, 60)).remaining).toBe(3);
+    expect((await rl.hitMany(['ip:1', 'user:b'], 3, 60)).remaining).toBe(2);
+    await rl.close();
+  });
+
   it('carries the previous window over in proportion to its overlap', async () => {
     const clock = new SimulatedClock(60_000 * 1000);
     const rl = new MemoryRateLimiter(clock);

@@ -35,3 +35,24 @@ export function decide(
   }
   return { allowed, limit, remaining, retryAfter, reset, counted: allowed && counting };
 }
+
+/** The decision to report for several keys checked together. */
+export function tightest(decisions: RateDecision[], keys: string[]): RateDecision {
+  const allowed = decisions.every((d) => d.allowed);
+  let pick = decisions[0]!;
+  for (const d of decisions) {
+    if (
+      allowed
+        ? d.remaining < pick.remaining
+        : !d.allowed && (pick.allowed || d.retryAfter > pick.retryAfter)
+    )
+      pick = d;
+  }
+  if (allowed) return pick;
+  return {
+    ...pick,
+    allowed: false,
+    remaining: 0,
+    denied: keys.filter((_, i) => !decisions[i]!.allowed),
+  };
+}

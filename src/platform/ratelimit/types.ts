@@ -7,6 +7,8 @@ export interface RateDecision {
   retryAfter: number;
   /** Seconds until the window fully resets. */
   reset: number;
+  /** With hitMany: the keys that refused the request. */
+  denied?: string[];
 }
 
 /**
@@ -16,6 +18,11 @@ export interface RateDecision {
  */
 export interface RateLimiter {
   hit(key: string, limit: number, windowSeconds: number): Promise<RateDecision>;
+  /**
+   * Counts one request against every key at once, all or nothing: when any key is over its
+   * limit none is counted. Returns the tightest decision. One round trip in Redis.
+   */
+  hitMany(keys: string[], limit: number, windowSeconds: number): Promise<RateDecision>;
   /** Reads without counting (used to check login throttling before verifying a password). */
   peek(key: string, limit: number, windowSeconds: number): Promise<RateDecision>;
   reset(key: string, windowSeconds: number): Promise<void>;
