@@ -12,3 +12,16 @@ export const topics = {
 } as const;
 
 export type Topic = (typeof topics)[keyof typeof topics];
+
+/**
+ * Live feed channels (see platform/feed): market data by venue and symbol, and private
+ * account updates by user. Symbols keep their slash (`md.trades.paper.BTC/USDT`).
+ */
+export const channels = {
+  trades: (venue: string, symbol: string) => `md.trades.${venue}.${symbol}`,
+  book: (venue: string, symbol: string) => `md.book.${venue}.${symbol}`,
+  ticker: (venue: string, symbol: string) => `md.ticker.${venue}.${symbol}`,
+  candles: (venue: string, symbol: string, timeframe: string) => `md.candles.${venue}.${symbol}.${timeframe}`,
+  /** Private: `user.<userId>.<kind>` where kind is orders, fills, positions or balances. */
+  user: (userId: string, kind: 'orders' | 'fills' | 'positions' | 'balances') => `user.${userId}.${kind}`,
+} as const;
