@@ -15,7 +15,9 @@ for (const f of CONFIG_FIELDS) {
   lines.push(`# ${f.doc}`);
   lines.push(`# ${f.env}=${f.secret ? '' : (f.example ?? '')}`);
   lines.push('');
-  rows.push(`| \`${f.env}\` | ${f.example && !f.secret ? `\`${f.example}\`` : '—'} | ${f.doc} |`);
+  rows.push(
+    `| \`${f.env}\` | ${f.defaultValue !== undefined ? `\`${f.defaultValue}\`` : '—'} | ${f.doc} |`,
+  );
 }
 writeFileSync('.env.example', lines.join('\n'));
 const readme = readFileSync('README.md', 'utf8');

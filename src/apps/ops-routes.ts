@@ -127,7 +127,11 @@ export async function opsRoutes(
       tags: ['admin'],
       summary: 'Deliver a dead letter again to the consumer that failed it',
       params: Type.Object({
-        id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9a-fA-F-]+$' }),
+        // A Redis stream entry id (ms-seq) or the embedded bus's UUID.
+        id: Type.String({
+          pattern:
+            '^([0-9]{1,15}-[0-9]{1,15}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$',
+        }),
       }),
       response: { 202: Type.Object({ replayed: Type.Literal(true) }) },
     },

@@ -1,7 +1,13 @@
 import { createInterface } from 'node:readline/promises';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
 import { buildApp } from '../app.js';
 import { loadConfig } from '../config.js';
 import { readEnvironment } from '../../platform/config/index.js';
+
+const formats = new Ajv();
+addFormats.default(formats);
+const isEmail = formats.compile({ type: 'string', format: 'email', maxLength: 254 });
 
 async function readPassword(fromStdin: boolean): Promise<string> {
   const fromEnv = readEnvironment().OBSCURA_ADMIN_PASSWORD;
@@ -31,8 +37,8 @@ export async function createAdminCommand(o: {
   if (password.length < 12 || password.length > 256) {
     throw new Error('an administrator password needs 12 to 256 characters');
   }
-  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(o.email))
-    throw new Error(`"${o.email}" is not an email address`);
+  // The same format check the login route applies, so the admin can log in afterwards.
+  if (!isEmail(o.email)) throw new Error(`"${o.email}" is not an email address`);
   const config = { ...loadConfig(), logLevel: 'warn', demoSeed: false };
   const app = await buildApp(config, { role: config.redisUrl ? 'api' : 'all' });
   try {

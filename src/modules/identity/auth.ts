@@ -75,7 +75,9 @@ export async function rateLimitSubjects(req: FastifyRequest): Promise<string[]> 
  * role and scope given. Rate limits were already spent by the request's onRequest hook; a
  * process without that hook (a worker's admin routes) spends them here.
  */
-export function requireAuth(opts: { roles?: Role[]; scope?: Scope } = {}): Guard {
+export function requireAuth(
+  opts: { roles?: Role[]; scope?: Scope; session?: boolean } = {},
+): Guard {
   return async function guard(req: FastifyRequest) {
     const limited = req.authResolved;
     const principal = await authenticate(req);
@@ -83,6 +85,7 @@ export function requireAuth(opts: { roles?: Role[]; scope?: Scope } = {}): Guard
     if (!principal) throw E.missingAuth();
     if (opts.roles && !opts.roles.includes(principal.role)) throw E.insufficientRole(opts.roles);
     if (opts.scope && !principal.scopes.includes(opts.scope)) throw E.insufficientScope(opts.scope);
+    if (opts.session && principal.via !== 'jwt') throw E.sessionRequired();
     if (!limited) {
       const { limiter, limits } = req.server.identity;
       await enforceRateLimit(limiter, limits, req, subjectsOfPrincipal(principal));

@@ -2,6 +2,7 @@ import { int, optStr, type ConfigOf } from '../../platform/config/index.js';
 
 export const identityConfig = {
   jwtSecret: optStr('JWT_SECRET', {
+    minLength: 32,
     doc: 'HMAC secret of access tokens (at least 32 characters). Required with DATABASE_URL so every process shares it; the embedded build generates one in DATA_DIR',
     secret: true,
   }),

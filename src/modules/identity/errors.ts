@@ -36,6 +36,12 @@ export const refreshReused = () =>
   );
 export const insufficientScope = (scope: string) =>
   new AppError('forbidden', 'insufficient_scope', `This API key lacks the "${scope}" scope.`);
+export const sessionRequired = () =>
+  new AppError(
+    'forbidden',
+    'session_required',
+    'This action needs a logged-in session; API keys cannot perform it.',
+  );
 export const insufficientRole = (roles: string[]) =>
   new AppError(
     'forbidden',

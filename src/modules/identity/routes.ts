@@ -83,7 +83,8 @@ export async function identityRoutes(app: HttpServer): Promise<void> {
       body: T.CreateKeyBody,
       response: { 201: T.CreatedKey },
     },
-    preHandler: requireAuth(),
+    // Keys are managed from a logged-in session only: a leaked key must not mint or revoke keys.
+    preHandler: requireAuth({ session: true }),
     handler: async (req, reply) =>
       reply.status(201).send(await svc.createApiKey(req.principal!, req.body, ctx(req))),
   });
@@ -107,7 +108,7 @@ export async function identityRoutes(app: HttpServer): Promise<void> {
       params: T.IdParams('key_id'),
       response: { 204: Type.Null() },
     },
-    preHandler: requireAuth(),
+    preHandler: requireAuth({ session: true }),
     handler: async (req, reply) => {
       await svc.revokeApiKey(req.principal!, (req.params as { key_id: string }).key_id, ctx(req));
       return reply.status(204).send(null);

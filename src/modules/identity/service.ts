@@ -148,15 +148,18 @@ export class IdentityService {
     const { loginMaxFailures: max, loginFailureWindowSeconds: win } = this.deps.config;
     const keys = this.loginKeys(email, ctx.ip);
     const rl = this.deps.rateLimiter;
-    // One IP may fail a few accounts' worth before it is stopped outright.
+    // Every attempt for an email from an IP is counted before the password is checked, so
+    // parallel guesses cannot slip past the limit; a success clears the count. An IP's budget
+    // counts failures only, so many people behind one address can still log in.
     const [pair, byIp] = await Promise.all([
-      rl.peek(keys.pair, max, win),
+      rl.hit(keys.pair, max, win),
       rl.peek(keys.ip, max * 4, win),
     ]);
-    if (pair.remaining <= 0 || byIp.remaining <= 0) {
+    if (!pair.allowed || !byIp.allowed) {
       const retry = Math.max(
-        pair.remaining <= 0 ? pair.retryAfter || 1 : 0,
-        byIp.remaining <= 0 ? byIp.retryAfter || 1 : 0,
+        pair.allowed ? 0 : pair.retryAfter,
+        byIp.allowed ? 0 : byIp.retryAfter,
+        1,
       );
       await this.deps.outbox.transaction((_tx, emit) =>
         emit(auditEvent({ action: 'login.throttled', ip: ctx.ip, details: { email } })),
@@ -166,7 +169,7 @@ export class IdentityService {
     const user = await S.findUserByEmail(this.db, email);
     const ok = await verifyPassword(user?.password_hash ?? DUMMY_HASH, input.password);
     if (!user || !ok) {
-      await Promise.all([rl.hit(keys.pair, max, win), rl.hit(keys.ip, max * 4, win)]);
+      await rl.hit(keys.ip, max * 4, win);
       await this.deps.outbox.transaction((_tx, emit) =>
         emit(
           auditEvent({
@@ -409,10 +412,11 @@ export class IdentityService {
     return (await S.listApiKeys(this.db, userId)).map(toKeyView);
   }
 
+  /** Revoking is idempotent: a second revoke answers the same and records nothing new. */
   async revokeApiKey(p: Principal, keyId: string, ctx: RequestContext): Promise<void> {
     const row = await this.deps.outbox.transaction(async (tx, emit) => {
       const r = await S.revokeApiKey(tx, p.userId, keyId, this.now());
-      if (r)
+      if (r) {
         await emit(
           auditEvent({
             action: 'api_key.revoked',
@@ -421,7 +425,9 @@ export class IdentityService {
             details: { keyId },
           }),
         );
-      return r;
+        return r;
+      }
+      return S.findApiKey(tx, p.userId, keyId);
     });
     if (!row) throw notFound('API key');
     this.cache.forgetApiKey(row.prefix);
@@ -442,6 +448,7 @@ export class IdentityService {
     patch: { role?: Role; disabled?: boolean },
     ctx: RequestContext,
   ) {
+    userId = userId.toLowerCase();
     if (userId === actor.userId)
       throw conflict(
         'cannot_modify_self',

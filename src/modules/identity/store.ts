@@ -253,10 +253,19 @@ export const listApiKeys = (ex: Executor, userId: string) =>
 export const revokeApiKey = (ex: Executor, userId: string, id: string, now: Date) =>
   q(ex)
     .updateTable('api_keys')
-    .set({ revoked_at: sql`coalesce(revoked_at, ${now})` })
+    .set({ revoked_at: now })
     .where('id', '=', id)
     .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
     .returningAll()
+    .executeTakeFirst();
+
+export const findApiKey = (ex: Executor, userId: string, id: string) =>
+  q(ex)
+    .selectFrom('api_keys')
+    .select(['id', 'prefix'])
+    .where('id', '=', id)
+    .where('user_id', '=', userId)
     .executeTakeFirst();
 
 export const apiKeyByPrefix = (ex: Executor, prefix: string) =>

@@ -129,4 +129,8 @@ export function validateCredentialInput(input: CredentialInput): ValidCredential
  * What a listing may show of the key. Short keys show nothing, so that four characters are
  * never a meaningful share of the key.
  */
-export const keyLast4 = (apiKey: string): string => (apiKey.length >= 12 ? apiKey.slice(-4) : '');
+// By code points, so a key ending in an emoji or other astral character is not cut in half.
+export const keyLast4 = (apiKey: string): string => {
+  const chars = Array.from(apiKey);
+  return chars.length >= 12 ? chars.slice(-4).join('') : '';
+};

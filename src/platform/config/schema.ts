@@ -5,8 +5,10 @@
 export interface Field<T> {
   env: string;
   doc: string;
-  /** Shown in docs and .env.example; `undefined` means required or computed. */
+  /** Shown in .env.example. */
   example?: string;
+  /** The value used when the variable is unset, as text; absent when there is none. */
+  defaultValue?: string;
   secret?: boolean;
   parse(raw: string | undefined): T;
 }
@@ -32,6 +34,7 @@ export const str = (
   env,
   doc: o.doc,
   example: o.example ?? o.default,
+  defaultValue: o.default,
   secret: o.secret,
   parse(raw) {
     const v = raw === undefined || raw === '' ? o.default : raw;
@@ -45,7 +48,7 @@ export const str = (
 
 export const optStr = (
   env: string,
-  o: Omit<Opts<string>, 'default'> & { pattern?: RegExp },
+  o: Omit<Opts<string>, 'default'> & { pattern?: RegExp; minLength?: number },
 ): Field<string | undefined> => ({
   env,
   doc: o.doc,
@@ -54,6 +57,9 @@ export const optStr = (
   parse(raw) {
     if (raw === undefined || raw === '') return undefined;
     if (o.pattern && !o.pattern.test(raw)) throw new Error(`${env} has an invalid format`);
+    if (o.minLength !== undefined && raw.length < o.minLength) {
+      throw new Error(`${env} must be at least ${o.minLength} characters`);
+    }
     return raw;
   },
 });
@@ -65,6 +71,7 @@ export const int = (
   env,
   doc: o.doc,
   example: o.example ?? (o.default === undefined ? undefined : String(o.default)),
+  defaultValue: o.default === undefined ? undefined : String(o.default),
   parse(raw) {
     const s =
       raw === undefined || raw === ''
@@ -88,6 +95,7 @@ export const bool = (env: string, o: Opts<boolean>): Field<boolean> => ({
   env,
   doc: o.doc,
   example: o.example ?? (o.default === undefined ? undefined : String(o.default)),
+  defaultValue: o.default === undefined ? undefined : String(o.default),
   parse(raw) {
     if (raw === undefined || raw === '') {
       if (o.default === undefined) throw new Error(`${env} is required`);

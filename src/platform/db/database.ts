@@ -42,7 +42,8 @@ async function openPGlite(dataDir: string): Promise<Database> {
   const target = dataDir === 'memory://' ? 'memory://' : `${dataDir.replace(/\/$/, '')}/pglite`;
   let unlock = () => {};
   if (target !== 'memory://') {
-    mkdirSync(target, { recursive: true });
+    // The database and the key files beside it are this user's alone.
+    mkdirSync(target, { recursive: true, mode: 0o700 });
     unlock = lockDataDir(dataDir);
   }
   // Both backends return money (NUMERIC) and 64-bit integers as exact strings.

@@ -47,18 +47,40 @@ interface AjvIssue {
 
 /** Turns Ajv's findings into field issues that name the field a person would recognise. */
 export function fieldIssuesFromAjv(issues: AjvIssue[], part: string): FieldIssue[] {
-  return issues.map((i) => {
+  // A union of literals fails as one `const` error per literal plus an `anyOf`: report it as a
+  // single "must be one of …" for the field instead.
+  const allowed = new Map<string, unknown[]>();
+  for (const i of issues) {
+    if (i.keyword === 'const') {
+      const list = allowed.get(i.instancePath) ?? [];
+      list.push(i.params.allowedValue);
+      allowed.set(i.instancePath, list);
+    }
+  }
+  const out: FieldIssue[] = [];
+  const seen = new Set<string>();
+  for (const i of issues) {
     let field = i.instancePath || '';
     let message = i.message ?? 'is invalid';
-    if (i.keyword === 'additionalProperties') {
+    if (allowed.has(i.instancePath) && (i.keyword === 'const' || i.keyword === 'anyOf')) {
+      message = `must be one of ${allowed.get(i.instancePath)!.join(', ')}`;
+    } else if (i.keyword === 'additionalProperties') {
       field += `/${String(i.params.additionalProperty)}`;
       message = 'is not a known field';
     } else if (i.keyword === 'required') {
       field += `/${String(i.params.missingProperty)}`;
       message = 'is required';
+    } else if (i.keyword === 'enum' && Array.isArray(i.params.allowedValues)) {
+      message = `must be one of ${(i.params.allowedValues as unknown[]).join(', ')}`;
     }
-    return { field: `${part}${field || '/'}`.replace(/\/$/, '') || part, message };
-  });
+    const issue = { field: `${part}${field || '/'}`, message };
+    const key = `${issue.field}|${issue.message}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(issue);
+    }
+  }
+  return out;
 }
 
 /** Maps Fastify's own errors (bad JSON, size limits, content types) to problems. */
@@ -88,6 +110,13 @@ export function problemFromFastifyError(err: {
     case 'FST_ERR_BAD_URL':
       return make(400, 'bad_url', 'The request URL is malformed.');
     default:
+      if (/forbidden prototype property/i.test(err.message)) {
+        return make(
+          400,
+          'forbidden_property',
+          'The request body may not contain "__proto__" or "constructor.prototype".',
+        );
+      }
       if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
         return make(err.statusCode, 'bad_request', err.message);
       }

@@ -76,7 +76,10 @@ export function rateLimitHook(
   // authentication work, so a flood of bogus credentials cannot turn into database reads.
   const benched = new Map<string, number>();
   return async (req: FastifyRequest) => {
-    if (!req.url.startsWith('/api/')) return;
+    // Decide by the route Fastify matched, not the raw URL: `/%61pi/…` routes to `/api/…`.
+    // Requests that match no route are limited too; only ops and docs routes are exempt.
+    const route = req.routeOptions.url;
+    if (route !== undefined && !route.startsWith('/api/')) return;
     const kind: LimitClass =
       req.routeOptions.config.rateLimit === 'execution' ? 'execution' : 'general';
     const benchKey = `${kind}:${req.ip}`;

@@ -28,6 +28,8 @@ export function documentSecurityHeaders(): Record<string, string> {
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:'],
         connectSrc: ["'self'", 'ws:', 'wss:'],
+        // Self-hosted instances are often reached over plain HTTP on a LAN.
+        upgradeInsecureRequests: null,
       },
     },
   });

@@ -39,6 +39,21 @@ export interface HttpOptions {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// A NUL, a high surrogate not followed by a low one, or a low surrogate not preceded by a high one.
+const BAD_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** The JSON-pointer path of the first string (or key) PostgreSQL could not store, if any. */
+export function findBadText(value: unknown, path: string, depth = 0): string | undefined {
+  if (typeof value === 'string') return BAD_TEXT.test(value) ? path : undefined;
+  if (value === null || typeof value !== 'object' || depth > 64) return undefined;
+  for (const [k, v] of Object.entries(value)) {
+    if (BAD_TEXT.test(k)) return `${path}/${k.replace(BAD_TEXT, '?')}`;
+    const found = findBadText(v, `${path}/${k}`, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
 
 // Unique per process start plus a counter: as unique as a UUID for tracing, without drawing
 // random bytes on every request.
@@ -74,6 +89,8 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpServer> {
     },
     childLoggerFactory: (logger, bindings) => lazyChild(logger as Logger, bindings),
     return503OnClosing: true,
+    // Long ids must reach validation and get a problem+json 400, not the router's bare 414.
+    maxParamLength: 1000,
     forceCloseConnections: 'idle',
     ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as HttpServer;
@@ -95,6 +112,29 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpServer> {
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
+  });
+  app.addHook('preValidation', async (req) => {
+    // PostgreSQL cannot store NUL characters or unpaired UTF-16 surrogates in text or JSON;
+    // refuse them here, naming the field, instead of failing deep inside a transaction.
+    const bad =
+      findBadText(req.body, '') ??
+      findBadText(req.query, 'query:') ??
+      findBadText(req.params, 'params:');
+    if (bad !== undefined) {
+      throw new AppError(
+        'validation',
+        'invalid_characters',
+        `${bad || 'body'} contains a NUL character or broken Unicode`,
+        {
+          fields: [{ field: bad || '/', message: 'contains a NUL character or broken Unicode' }],
+        },
+      );
+    }
+    // Ids are UUIDs, which compare case-insensitively in SQL but not in code: use one case.
+    const params = req.params as Record<string, unknown> | undefined;
+    if (params)
+      for (const [k, v] of Object.entries(params))
+        if (typeof v === 'string' && UUID.test(v)) params[k] = v.toLowerCase();
   });
   app.addHook('onSend', async (req, reply, payload) => {
     setRateHeaders(req, reply);
@@ -136,6 +176,7 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpServer> {
       }
       problem.instance = req.url.split('?')[0];
       problem.requestId = req.id;
+      if (problem.status === 401) reply.header('www-authenticate', 'Bearer realm="obscura"');
       void reply.status(problem.status).type('application/problem+json').send(problem);
     },
   );
@@ -165,6 +206,7 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpServer> {
       .filter(Boolean) ?? [];
   await app.register(cors, {
     origin: origins.length ? origins : false,
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
     credentials: false,
     exposedHeaders: [
       'x-request-id',

@@ -52,7 +52,14 @@ export function createLogger(opts: {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       serializers: {
-        err: pino.stdSerializers.err,
+        // Database errors carry the statement and its parameters (password hashes, key
+        // hashes, payloads): keep the message and code, drop the values.
+        err: (e: Error) => {
+          const out = pino.stdSerializers.err(e) as unknown as Record<string, unknown>;
+          for (const k of ['params', 'parameters', 'query', 'values', 'detail', 'where'])
+            delete out[k];
+          return out;
+        },
         req: (req: { id?: string; method?: string; url?: string; ip?: string }) => ({
           id: req.id,
           method: req.method,

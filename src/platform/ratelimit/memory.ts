@@ -54,7 +54,9 @@ export class MemoryRateLimiter implements RateLimiter {
   async peek(key: string, limit: number, windowSeconds: number): Promise<RateDecision> {
     const windowMs = windowSeconds * 1000;
     const s = this.slot(`${key}|${windowMs}`, windowMs);
-    return decide(s.prev, s.cur, limit, windowMs, this.clock.now(), false);
+    // As if counting, without counting: `allowed` says whether one more would be admitted.
+    const d = decide(s.prev, s.cur, limit, windowMs, this.clock.now(), true);
+    return { ...d, remaining: Math.max(0, d.remaining + (d.allowed ? 1 : 0)) };
   }
 
   async reset(key: string, windowSeconds: number): Promise<void> {

@@ -86,7 +86,9 @@ export class RedisRateLimiter implements RateLimiter {
       windowMs * 2,
       counting ? '1' : '0',
     )) as [number, number, number];
-    return decide(prev, cur, limit, windowMs, now, counting);
+    const d = decide(prev, cur, limit, windowMs, now, true);
+    // A peek reports what one more request would meet, without having counted it.
+    return counting ? d : { ...d, remaining: Math.max(0, d.remaining + (d.allowed ? 1 : 0)) };
   }
 
   hit(key: string, limit: number, windowSeconds: number): Promise<RateDecision> {

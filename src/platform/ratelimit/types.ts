@@ -23,7 +23,7 @@ export interface RateLimiter {
    * limit none is counted. Returns the tightest decision. One round trip in Redis.
    */
   hitMany(keys: string[], limit: number, windowSeconds: number): Promise<RateDecision>;
-  /** Reads without counting (used to check login throttling before verifying a password). */
+  /** Whether one more request would be admitted, without counting it. */
   peek(key: string, limit: number, windowSeconds: number): Promise<RateDecision>;
   reset(key: string, windowSeconds: number): Promise<void>;
   close(): Promise<void>;
