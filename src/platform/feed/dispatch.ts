@@ -1,0 +1,51 @@
+import type { Logger } from 'pino';
+
+type Handler = (channel: string, data: unknown) => void;
+
+/**
+ * The local half of every feed: handlers registered by channel prefix. Each process has few
+ * subscriptions (a gateway, a cache), so a linear scan beats any index here.
+ */
+export class LocalDispatch {
+  private readonly subs: Array<{ prefix: string; handler: Handler }> = [];
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly at: string,
+  ) {}
+
+  get size(): number {
+    return this.subs.length;
+  }
+
+  add(prefix: string, handler: Handler): () => void {
+    const sub = { prefix, handler };
+    this.subs.push(sub);
+    return () => {
+      const i = this.subs.indexOf(sub);
+      if (i >= 0) this.subs.splice(i, 1);
+    };
+  }
+
+  /** Whether any handler would receive `channel`, so callers can skip decoding for nobody. */
+  wants(channel: string): boolean {
+    for (const s of this.subs) if (channel.startsWith(s.prefix)) return true;
+    return false;
+  }
+
+  dispatch(channel: string, data: unknown): void {
+    for (const s of this.subs) {
+      if (!channel.startsWith(s.prefix)) continue;
+      // One failing handler must neither stop the others nor reach the publisher.
+      try {
+        s.handler(channel, data);
+      } catch (err) {
+        this.logger.error({ at: this.at, channel, err }, 'feed handler failed');
+      }
+    }
+  }
+
+  clear(): void {
+    this.subs.length = 0;
+  }
+}
