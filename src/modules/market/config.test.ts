@@ -1,0 +1,64 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseFragment } from '../../platform/config/index.js';
+import { marketConfig, replayPlan } from './config.js';
+import { FIXTURES } from './market.fixtures.js';
+
+const parse = (env: Record<string, string>) => parseFragment(marketConfig, env);
+
+describe('market configuration', () => {
+  it('defaults to the synthetic market on every paper instrument', () => {
+    const c = parse({});
+    expect(c).toMatchObject({ marketSource: 'synthetic', marketSeed: '42', marketSpeed: 1 });
+    expect(c.marketSymbols).toEqual(['BTC/USDT', 'ETH/USDT', 'SOL/USDT', 'BNB/USDT', 'XRP/USDT']);
+    expect(c.marketReplaySpeed).toBe(1);
+  });
+
+  it('normalizes symbols and names every bad variable at once', () => {
+    expect(parse({ MARKET_SYMBOLS: 'btc-usdt, ETHUSDT,BTC/USDT' }).marketSymbols).toEqual([
+      'BTC/USDT',
+      'ETH/USDT',
+    ]);
+    const err = (() => {
+      try {
+        parse({
+          MARKET_SYMBOLS: 'BTC/USDT,DOGE/USDT',
+          MARKET_SPEED: '0',
+          MARKET_SOURCE: 'ccxt',
+          MARKET_REPLAY_SPEED: 'fast',
+        });
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })();
+    expect(err).toBeInstanceOf(ConfigError);
+    const text = err!.problems.join('\n');
+    for (const v of [
+      'MARKET_SYMBOLS',
+      'DOGE/USDT',
+      'MARKET_SPEED',
+      'MARKET_SOURCE',
+      'MARKET_REPLAY_SPEED',
+    ])
+      expect(text).toContain(v);
+    expect(parse({ MARKET_REPLAY_SPEED: 'max' }).marketReplaySpeed).toBe('max');
+  });
+
+  it('plans a replay from the file alone, or says which variable is missing', () => {
+    const file = join(FIXTURES, 'BTCUSDT-trades-2024-03-01.csv');
+    expect(replayPlan(parse({ MARKET_SOURCE: 'replay', MARKET_REPLAY_FILE: file }))).toEqual({
+      file,
+      kind: 'trades',
+      venue: 'paper',
+      symbol: 'BTC/USDT',
+      speed: 1,
+    });
+    expect(() => replayPlan(parse({ MARKET_SOURCE: 'replay' }))).toThrow(/MARKET_REPLAY_FILE/);
+    expect(() => replayPlan(parse({ MARKET_REPLAY_FILE: '/nonexistent.csv' }))).toThrow(
+      /MARKET_REPLAY_FILE \/nonexistent.csv is not a readable file/,
+    );
+    expect(() =>
+      replayPlan(parse({ MARKET_REPLAY_FILE: file, MARKET_REPLAY_SYMBOL: 'DOGE/USDT' })),
+    ).toThrow(/MARKET_REPLAY_SYMBOL "DOGE\/USDT"/);
+  });
+});

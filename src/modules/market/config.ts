@@ -1,0 +1,136 @@
+import { existsSync, statSync } from 'node:fs';
+import {
+  ConfigError,
+  optStr,
+  str,
+  type ConfigOf,
+  type Field,
+} from '../../platform/config/index.js';
+import { paperInstruments, PAPER_VENUE } from './domain/catalogue.js';
+import { parseReplaySpeed, type ReplaySpeed } from './domain/replay.js';
+import { detectReplayKind, type ReplayKind } from './source-replay.js';
+import { normalizeSymbol, symbolOfBinanceFile } from './symbols.js';
+
+/** A positive multiple of real time, checked at parse time so a typo stops start-up by name. */
+const speed = (env: string, doc: string, fallback: number): Field<number> => ({
+  env,
+  doc,
+  example: String(fallback),
+  parse(raw) {
+    if (raw === undefined || raw.trim() === '') return fallback;
+    const n = Number(raw.trim());
+    if (!Number.isFinite(n) || n <= 0 || n > 100_000)
+      throw new Error(`${env} must be a number above 0 and at most 100000 (got "${raw}")`);
+    return n;
+  },
+});
+
+const replaySpeed: Field<ReplaySpeed> = {
+  env: 'MARKET_REPLAY_SPEED',
+  doc: 'Replay pace as a multiple of real time (10 = ten times faster), or max for as fast as possible',
+  example: '1',
+  parse(raw) {
+    if (raw === undefined || raw.trim() === '') return 1;
+    try {
+      return parseReplaySpeed(raw.trim());
+    } catch {
+      throw new Error(`MARKET_REPLAY_SPEED must be a positive number or max (got "${raw}")`);
+    }
+  },
+};
+
+/** Symbols of the paper catalogue; an unknown one is named with the list of known ones. */
+const symbols: Field<readonly string[]> = {
+  env: 'MARKET_SYMBOLS',
+  doc: 'Comma-separated instruments of the paper venue to run (default: all of BTC, ETH, SOL, BNB, XRP against USDT)',
+  parse(raw) {
+    const known = paperInstruments().map((i) => i.symbol);
+    if (raw === undefined || raw.trim() === '') return known;
+    const wanted = raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map((s) => normalizeSymbol(s, known) ?? s);
+    const unknown = wanted.filter((s) => !known.includes(s));
+    if (unknown.length)
+      throw new Error(
+        `MARKET_SYMBOLS lists ${unknown.map((s) => `"${s}"`).join(', ')}, not in the catalogue (${known.join(', ')})`,
+      );
+    if (!wanted.length) throw new Error('MARKET_SYMBOLS must name at least one instrument');
+    return [...new Set(wanted)];
+  },
+};
+
+/**
+ * The market module's fragment of the configuration. Which process runs the source is not
+ * configured here: it follows the role (see the module README).
+ */
+export const marketConfig = {
+  marketSource: str('MARKET_SOURCE', {
+    doc: 'Where market data comes from: synthetic (a seeded simulated market), replay (a Binance CSV file) or none',
+    default: 'synthetic',
+    oneOf: ['synthetic', 'replay', 'none'],
+  }),
+  marketSeed: str('MARKET_SEED', {
+    doc: 'Seed of the synthetic market; with the start time it fixes every price path',
+    default: '42',
+  }),
+  marketSpeed: speed(
+    'MARKET_SPEED',
+    'Synthetic market time per unit of clock time (60 = a minute of market per second; above 1 the market runs ahead of the clock)',
+    1,
+  ),
+  marketSymbols: symbols,
+  marketReplayFile: optStr('MARKET_REPLAY_FILE', {
+    doc: 'Binance public-data CSV file (klines or trades) replayed when MARKET_SOURCE=replay, e.g. BTCUSDT-1m-2024-03-01.csv',
+  }),
+  marketReplaySpeed: replaySpeed,
+  marketReplayKind: optStr('MARKET_REPLAY_KIND', {
+    doc: 'klines or trades; by default told from the number of columns of the file',
+    pattern: /^(klines|trades)$/,
+  }),
+  marketReplaySymbol: optStr('MARKET_REPLAY_SYMBOL', {
+    doc: 'Instrument of the replayed file, e.g. BTC/USDT; by default read from a Binance file name (BTCUSDT-…)',
+  }),
+  marketReplayVenue: str('MARKET_REPLAY_VENUE', {
+    doc: 'Venue the replayed data is published under',
+    default: PAPER_VENUE,
+    pattern: /^[a-z][a-z0-9_-]{0,31}$/,
+  }),
+};
+
+export type MarketConfig = ConfigOf<typeof marketConfig>;
+
+export interface ReplayPlan {
+  file: string;
+  kind: ReplayKind;
+  venue: string;
+  symbol: string;
+  speed: ReplaySpeed;
+}
+
+/**
+ * What MARKET_SOURCE=replay will read, checked before anything starts so that a missing file
+ * or an unknown symbol stops start-up with the variable's name, not a log line later.
+ */
+export function replayPlan(config: MarketConfig): ReplayPlan {
+  const file = config.marketReplayFile;
+  if (!file) throw new ConfigError(['MARKET_SOURCE=replay needs MARKET_REPLAY_FILE']);
+  if (!existsSync(file) || !statSync(file).isFile())
+    throw new ConfigError([`MARKET_REPLAY_FILE ${file} is not a readable file`]);
+  const problems: string[] = [];
+  const kind = (config.marketReplayKind as ReplayKind | undefined) ?? detectReplayKind(file);
+  if (!kind)
+    problems.push(
+      `MARKET_REPLAY_KIND is not set and ${file} has neither 12 columns (klines) nor 7 (trades)`,
+    );
+  const known = paperInstruments().map((i) => i.symbol);
+  const given = config.marketReplaySymbol ?? symbolOfBinanceFile(file);
+  const symbol = given === undefined ? undefined : normalizeSymbol(given, known);
+  if (given === undefined)
+    problems.push(`MARKET_REPLAY_SYMBOL is not set and the name of ${file} does not carry one`);
+  else if (!symbol || !known.includes(symbol))
+    problems.push(`MARKET_REPLAY_SYMBOL "${given}" is not in the catalogue (${known.join(', ')})`);
+  if (problems.length || !kind || !symbol) throw new ConfigError(problems);
+  return { file, kind, venue: config.marketReplayVenue, symbol, speed: config.marketReplaySpeed };
+}

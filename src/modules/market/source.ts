@@ -1,0 +1,44 @@
+import type { MarketEvent } from './domain/types.js';
+
+/**
+ * Where the running process hands a source's events. A source delivers in time order and
+ * says how far its time has got, which is when candles may close: wall time has no say, so a
+ * replay of 2024 and a market running 600× ahead close candles exactly as a live one does.
+ */
+export interface MarketSink {
+  event(e: MarketEvent): void;
+  /** Every event stamped before `ts` has been delivered: periods ending by `ts` may close. */
+  advance(ts: number): void;
+  /** Lets a source that runs flat out yield to the event loop and to the candle writer. */
+  pause(): Promise<void>;
+}
+
+export interface SourceProgress {
+  /** Events delivered so far. */
+  events: number;
+  /** Source time reached (epoch ms), if any event was delivered. */
+  marketTime?: number;
+  /** File sources: bytes read and the file's size. */
+  bytesRead?: number;
+  totalBytes?: number;
+  done: boolean;
+}
+
+/**
+ * A market-data source: synthetic or a replayed file (a CCXT live source will be a third).
+ * Push-based, because the synthetic market is pulled on a timer while a replay waits between
+ * events; both end up calling the sink.
+ */
+export interface MarketSource {
+  readonly kind: 'synthetic' | 'replay';
+  /**
+   * `aggregate`: candles are built from the source's trades. `provided`: the source delivers
+   * closed candles (klines) and its trades only set the last price.
+   */
+  readonly candles: 'aggregate' | 'provided';
+  /** Delivers until `signal` aborts or the source ends; rejects on bad input. */
+  run(sink: MarketSink, signal: AbortSignal): Promise<void>;
+  /** Synchronously delivers what the clock says is due now (clock-paced sources only). */
+  catchUp?(sink: MarketSink): void;
+  progress(): SourceProgress;
+}
