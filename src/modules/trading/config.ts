@@ -1,0 +1,23 @@
+import { Decimal } from '../../core/decimal.js';
+import { int, str, type ConfigOf } from '../../platform/config/index.js';
+
+const DECIMAL_RE = /^\d{1,15}(\.\d{1,8})?$/;
+
+export const tradingConfig = {
+  paperDemoBalance: str('PAPER_DEMO_BALANCE', {
+    doc: 'USDT deposited once into each new paper trading account',
+    default: '10000',
+    pattern: DECIMAL_RE,
+  }),
+  riskMaxOpenOrders: int('RISK_MAX_OPEN_ORDERS', {
+    doc: 'Working orders (resting limits and pending stops) one account may have, unless its own risk limits say otherwise',
+    default: 200,
+    min: 1,
+    max: 100000,
+  }),
+};
+
+export type TradingConfig = ConfigOf<typeof tradingConfig>;
+
+/** The demo balance as an amount; the pattern above guarantees it parses. */
+export const demoBalance = (c: TradingConfig): Decimal => Decimal.parse(c.paperDemoBalance);
