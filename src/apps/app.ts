@@ -12,10 +12,14 @@ import {
   rateLimitSubjects,
   type IdentityModule,
 } from '../modules/identity/index.js';
+import { createMarketModule, type MarketModule } from '../modules/market/index.js';
+import { createRealtimeModule } from '../modules/realtime/index.js';
+import { createTradingModule, type TradingModule } from '../modules/trading/index.js';
 import { createVaultModule, type VaultModule } from '../modules/vault/index.js';
 import { createBus, Outbox, OutboxRelay, type EventBus } from '../platform/bus/index.js';
 import { ConfigError } from '../platform/config/index.js';
 import { migrate, openDatabase, type Database } from '../platform/db/index.js';
+import { createFeed, type Feed } from '../platform/feed/index.js';
 import {
   createHttpServer,
   rateLimitHook,
@@ -45,11 +49,15 @@ export interface App {
   http: HttpServer;
   database: Database;
   bus: EventBus;
+  /** Live, fire-and-forget messages for screens (market data, account updates). */
+  feed: Feed;
   outbox: Outbox;
   logger: Logger;
   metrics: Metrics;
   identity: IdentityModule;
   vault: VaultModule;
+  market: MarketModule;
+  trading: TradingModule;
   /** Starts consumers and the relay (HTTP is ready for inject; call `listen` to bind a port). */
   start(): Promise<void>;
   listen(): Promise<string>;
@@ -91,6 +99,12 @@ export async function buildApp(config: AppConfig, opts: BuildOptions = {}): Prom
       claimIdleMs: config.busClaimIdleMs,
     });
     cleanups.unshift(() => bus.close());
+    const feed = await createFeed({
+      redisUrl: config.redisUrl,
+      redisPrefix: config.redisPrefix,
+      logger,
+    });
+    cleanups.unshift(() => feed.close());
     const outbox = new Outbox(database.db, clock);
     const rateLimiter: RateLimiter = createRateLimiter({
       redisUrl: config.redisUrl,
@@ -128,7 +142,32 @@ export async function buildApp(config: AppConfig, opts: BuildOptions = {}): Prom
       },
     });
     await vault.verify();
-    const modules = [identity, vault];
+    const market = createMarketModule({
+      database,
+      feed,
+      clock,
+      logger,
+      config,
+      runsSource: role !== 'api',
+    });
+    const realtime = createRealtimeModule({
+      feed,
+      auth: identity.service,
+      config,
+      logger,
+      metrics,
+    });
+    const trading = createTradingModule({
+      database,
+      outbox,
+      clock,
+      logger,
+      config,
+      feed,
+      market: market.view,
+      runVenue: role === 'all',
+    });
+    const modules = [identity, vault, market, realtime, trading];
 
     const http = await createHttpServer({
       logger,
@@ -157,6 +196,11 @@ export async function buildApp(config: AppConfig, opts: BuildOptions = {}): Prom
       // Workers serve only health, readiness and metrics; identity's decorator backs admin auth.
       http.decorate('identity', { service: identity.service, limiter: rateLimiter, limits });
     }
+    let shuttingDown = false;
+    http.addHook('onSend', async (_req, reply, payload) => {
+      if (shuttingDown) reply.header('connection', 'close');
+      return payload;
+    });
     await http.ready();
 
     if (config.embedded && config.demoSeed && role !== 'worker')
@@ -170,14 +214,19 @@ export async function buildApp(config: AppConfig, opts: BuildOptions = {}): Prom
       http,
       database,
       bus,
+      feed,
       outbox,
       logger,
       metrics,
       identity,
       vault,
+      market,
+      trading,
       async start() {
         if (started) return;
         started = true;
+        await market.start();
+        await trading.start();
         if (role !== 'api') {
           for (const m of modules) for (const c of m.consumers ?? []) await bus.subscribe(c);
         }
@@ -190,12 +239,31 @@ export async function buildApp(config: AppConfig, opts: BuildOptions = {}): Prom
       close() {
         closing ??= (async () => {
           const deadline = Date.now() + config.shutdownTimeoutMs;
-          await http.close();
+          const step = (what: string) =>
+            logger.debug({ at: 'app#close', step: what }, 'shutdown step');
+          step('http');
+          // Answers sent from now on close their connection, so a client's keep-alive socket
+          // does not hold close() open until its timeout. Sockets still idle a second later
+          // (a client that never sent its request) are closed by the sweep.
+          shuttingDown = true;
+          let sweep: NodeJS.Timeout | undefined;
+          const late = setTimeout(() => {
+            sweep = setInterval(() => http.server.closeIdleConnections(), 100);
+          }, 1000);
+          await http.close().finally(() => {
+            clearTimeout(late);
+            clearInterval(sweep);
+          });
           if (started) {
+            step('outbox');
             await relay.flush(Math.max(100, deadline - Date.now()));
             await relay.stop();
           }
-          for (const m of modules) await m.stop?.();
+          for (const m of modules) {
+            step(m.name);
+            await m.stop?.();
+          }
+          step('connections');
           for (const c of cleanups)
             await c().catch((err) => logger.warn({ at: 'app#close', err }, 'cleanup failed'));
           logger.flush?.();

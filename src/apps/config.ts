@@ -2,6 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { identityConfig, type IdentityConfig } from '../modules/identity/index.js';
+import { marketConfig } from '../modules/market/index.js';
+import { realtimeConfig } from '../modules/realtime/index.js';
+import { tradingConfig } from '../modules/trading/index.js';
 import { vaultConfig } from '../modules/vault/index.js';
 import {
   bool,
@@ -17,6 +20,9 @@ const appFragment = {
   ...platformConfig,
   ...identityConfig,
   ...vaultConfig,
+  ...marketConfig,
+  ...realtimeConfig,
+  ...tradingConfig,
   demoSeed: bool('DEMO_SEED', {
     doc: 'Create a demo trader (demo@obscura.local / obscura-sandbox) on first start of the embedded build',
     default: true,
@@ -28,7 +34,10 @@ export const CONFIG_FIELDS = Object.values(appFragment);
 
 type Parsed = PlatformConfig &
   ConfigOf<typeof identityConfig> &
-  ConfigOf<typeof vaultConfig> & { demoSeed: boolean };
+  ConfigOf<typeof vaultConfig> &
+  ConfigOf<typeof marketConfig> &
+  ConfigOf<typeof realtimeConfig> &
+  ConfigOf<typeof tradingConfig> & { demoSeed: boolean };
 export type AppConfig = Omit<Parsed, 'jwtSecret'> & IdentityConfig & { embedded: boolean };
 
 /**
@@ -39,8 +48,6 @@ export function loadConfig(env: Record<string, string | undefined> = readEnviron
   const raw = parseFragment(appFragment, env) as Parsed;
   const embedded = !raw.databaseUrl;
   const problems: string[] = [];
-  if (raw.jwtSecret !== undefined && raw.jwtSecret.length < 32)
-    problems.push('JWT_SECRET must be at least 32 characters');
   if (!embedded && !raw.jwtSecret) {
     problems.push(
       'JWT_SECRET is required with DATABASE_URL, so that every process signs and checks tokens alike',
@@ -66,7 +73,7 @@ function generatedSecret(dataDir: string, name: string): string {
   if (dataDir === 'memory://') return randomBytes(32).toString('base64url');
   const file = join(dataDir, name);
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const secret = randomBytes(48).toString('base64url');
   writeFileSync(file, secret + '\n', { mode: 0o600 });
   chmodSync(file, 0o600);

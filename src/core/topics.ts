@@ -9,6 +9,10 @@ export const topics = {
   identitySessions: 'identity.sessions',
   /** User lifecycle: UserRegistered, UserRoleChanged, UserDisabled, UserEnabled. */
   identityUsers: 'identity.users',
+  /** Order lifecycle: OrderAccepted, OrderDenied, OrderRejected, OrderFilled, OrderCancelled, … */
+  tradingOrders: 'trading.orders',
+  /** Trading accounts: AccountOpened, FundsDeposited. */
+  tradingAccounts: 'trading.accounts',
 } as const;
 
 export type Topic = (typeof topics)[keyof typeof topics];
@@ -21,7 +25,9 @@ export const channels = {
   trades: (venue: string, symbol: string) => `md.trades.${venue}.${symbol}`,
   book: (venue: string, symbol: string) => `md.book.${venue}.${symbol}`,
   ticker: (venue: string, symbol: string) => `md.ticker.${venue}.${symbol}`,
-  candles: (venue: string, symbol: string, timeframe: string) => `md.candles.${venue}.${symbol}.${timeframe}`,
+  candles: (venue: string, symbol: string, timeframe: string) =>
+    `md.candles.${venue}.${symbol}.${timeframe}`,
   /** Private: `user.<userId>.<kind>` where kind is orders, fills, positions or balances. */
-  user: (userId: string, kind: 'orders' | 'fills' | 'positions' | 'balances') => `user.${userId}.${kind}`,
+  user: (userId: string, kind: 'orders' | 'fills' | 'positions' | 'balances') =>
+    `user.${userId}.${kind}`,
 } as const;

@@ -44,6 +44,8 @@ export async function startTestApp(
     RATE_LIMIT_GENERAL: '100000',
     RATE_LIMIT_EXECUTION: '100000',
     AUTH_CACHE_MS: '0',
+    // Suites drive prices themselves; a suite about the live market sets its own source.
+    MARKET_SOURCE: 'none',
     ...(db.url
       ? {
           DATABASE_URL: db.url,

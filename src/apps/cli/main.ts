@@ -1,9 +1,11 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseReplaySpeed } from '../../modules/market/index.js';
 import { ConfigError } from '../../platform/config/index.js';
 import { VERSION } from '../version.js';
 import { createAdminCommand } from './create-admin.js';
 import { keysRotateCommand } from './keys-rotate.js';
 import { migrateCommand } from './migrate.js';
+import { replayCommand, type ReplayOptions } from './replay.js';
 import { serveCommand } from './serve.js';
 
 const program = new Command()
@@ -24,6 +26,41 @@ program
   )
   .option('--no-migrate', 'do not apply pending migrations on start')
   .action((o: { role: 'api' | 'worker' | 'all'; migrate: boolean }) => serveCommand(o));
+
+program
+  .command('replay')
+  .description(
+    'Run the platform (as serve does) on market data replayed from a Binance klines or trades CSV file',
+  )
+  .argument('<file>', 'data.binance.vision spot file, e.g. BTCUSDT-1m-2024-03-01.csv')
+  .addOption(
+    new Option('--kind <kind>', 'file format (default: told from its columns)').choices([
+      'klines',
+      'trades',
+    ]),
+  )
+  .option('--symbol <symbol>', 'instrument, e.g. BTC/USDT (default: from the file name)')
+  .option('--venue <venue>', 'venue the data is published under (default: paper)')
+  .option(
+    '--speed <speed>',
+    'multiple of real time, or max (default: MARKET_REPLAY_SPEED)',
+    (v) => {
+      try {
+        parseReplaySpeed(v);
+        return v;
+      } catch {
+        throw new InvalidArgumentError('must be a positive multiple of real time, or max');
+      }
+    },
+  )
+  .addOption(
+    new Option('--role <role>', 'all, or worker (a process that runs the market source)')
+      .choices(['all', 'worker'])
+      .default('all'),
+  )
+  .option('--no-migrate', 'do not apply pending migrations on start')
+  .option('--exit', 'stop once the whole file is replayed and its candles are stored')
+  .action((file: string, o: ReplayOptions) => replayCommand(file, o));
 
 program
   .command('migrate')

@@ -41,6 +41,7 @@ export interface HttpOptions {
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // A NUL, a high surrogate not followed by a low one, or a low surrogate not preceded by a high one.
+// eslint-disable-next-line no-control-regex -- matching NUL is the point
 const BAD_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** The JSON-pointer path of the first string (or key) PostgreSQL could not store, if any. */
@@ -90,7 +91,7 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpServer> {
     childLoggerFactory: (logger, bindings) => lazyChild(logger as Logger, bindings),
     return503OnClosing: true,
     // Long ids must reach validation and get a problem+json 400, not the router's bare 414.
-    maxParamLength: 1000,
+    routerOptions: { maxParamLength: 1000 },
     forceCloseConnections: 'idle',
     ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as HttpServer;
