@@ -169,6 +169,7 @@ export async function buildApp(config: AppConfig, opts: BuildOptions = {}): Prom
     });
     const modules = [identity, vault, market, realtime, trading];
 
+    let shuttingDown = false;
     const http = await createHttpServer({
       logger,
       metrics,
@@ -176,6 +177,7 @@ export async function buildApp(config: AppConfig, opts: BuildOptions = {}): Prom
       trustProxy: config.trustProxy,
       corsOrigins: config.corsOrigins,
       version: VERSION,
+      closing: () => shuttingDown,
       docs: role !== 'worker',
     });
     // Gauges are refreshed on every /metrics scrape; the interval only keeps them from going stale.
@@ -196,11 +198,6 @@ export async function buildApp(config: AppConfig, opts: BuildOptions = {}): Prom
       // Workers serve only health, readiness and metrics; identity's decorator backs admin auth.
       http.decorate('identity', { service: identity.service, limiter: rateLimiter, limits });
     }
-    let shuttingDown = false;
-    http.addHook('onSend', async (_req, reply, payload) => {
-      if (shuttingDown) reply.header('connection', 'close');
-      return payload;
-    });
     await http.ready();
 
     if (config.embedded && config.demoSeed && role !== 'worker')

@@ -34,11 +34,15 @@ export interface HttpOptions {
   trustProxy: boolean;
   corsOrigins?: string | undefined;
   version: string;
+  /** True once the process is shutting down: answers then close their connection. */
+  closing?: () => boolean;
   /** Serve the OpenAPI document and its interactive page at /docs. */
   docs?: boolean;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const isEmpty = (o: unknown) =>
+  o === undefined || o === null || (typeof o === 'object' && Object.keys(o).length === 0);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // A NUL, a high surrogate not followed by a low one, or a low surrogate not preceded by a high one.
 // eslint-disable-next-line no-control-regex -- matching NUL is the point
@@ -111,10 +115,15 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpServer> {
     return new AppError('validation', 'validation_failed', detail, { fields });
   });
 
-  app.addHook('onRequest', async (req, reply) => {
+  // Hooks on the hot path are callback-style: an async hook costs a promise per request.
+  const docHeaders = documentSecurityHeaders();
+  app.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);
+    reply.headers(req.url.startsWith('/docs') ? docHeaders : API_SECURITY_HEADERS);
+    done();
   });
-  app.addHook('preValidation', async (req) => {
+  app.addHook('preValidation', (req, _reply, done) => {
+    if (req.body === undefined && isEmpty(req.query) && isEmpty(req.params)) return done();
     // PostgreSQL cannot store NUL characters or unpaired UTF-16 surrogates in text or JSON;
     // refuse them here, naming the field, instead of failing deep inside a transaction.
     const bad =
@@ -122,13 +131,15 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpServer> {
       findBadText(req.query, 'query:') ??
       findBadText(req.params, 'params:');
     if (bad !== undefined) {
-      throw new AppError(
-        'validation',
-        'invalid_characters',
-        `${bad || 'body'} contains a NUL character or broken Unicode`,
-        {
-          fields: [{ field: bad || '/', message: 'contains a NUL character or broken Unicode' }],
-        },
+      return done(
+        new AppError(
+          'validation',
+          'invalid_characters',
+          `${bad || 'body'} contains a NUL character or broken Unicode`,
+          {
+            fields: [{ field: bad || '/', message: 'contains a NUL character or broken Unicode' }],
+          },
+        ),
       );
     }
     // Ids are UUIDs, which compare case-insensitively in SQL but not in code: use one case.
@@ -136,12 +147,14 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpServer> {
     if (params)
       for (const [k, v] of Object.entries(params))
         if (typeof v === 'string' && UUID.test(v)) params[k] = v.toLowerCase();
+    done();
   });
-  app.addHook('onSend', async (req, reply, payload) => {
+  app.addHook('onSend', (req, reply, payload, done) => {
     setRateHeaders(req, reply);
-    return payload;
+    if (opts.closing?.()) reply.header('connection', 'close');
+    done(null, payload);
   });
-  app.addHook('onResponse', async (req, reply) => {
+  app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unmatched';
     const seconds = reply.elapsedTime / 1000;
     opts.metrics.httpDuration.observe(
@@ -152,6 +165,7 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpServer> {
       { at: 'http#response', req, res: reply, ms: Math.round(reply.elapsedTime * 100) / 100 },
       'request',
     );
+    done();
   });
 
   app.setErrorHandler(
@@ -196,28 +210,19 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpServer> {
       } satisfies Problem);
   });
 
-  const docHeaders = documentSecurityHeaders();
-  app.addHook('onRequest', async (req, reply) => {
-    reply.headers(req.url.startsWith('/docs') ? docHeaders : API_SECURITY_HEADERS);
-  });
   const origins =
     opts.corsOrigins
       ?.split(',')
       .map((s) => s.trim())
       .filter(Boolean) ?? [];
-  await app.register(cors, {
-    origin: origins.length ? origins : false,
-    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    credentials: false,
-    exposedHeaders: [
-      'x-request-id',
-      'retry-after',
-      'ratelimit-limit',
-      'ratelimit-remaining',
-      'ratelimit-reset',
-      'ratelimit-policy',
-    ],
-  });
+  // Without allowed origins the plugin would only spend a hook per request to say no.
+  if (origins.length)
+    await app.register(cors, {
+      origin: origins,
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      credentials: false,
+      exposedHeaders: ['x-request-id', 'retry-after', 'ratelimit', 'ratelimit-policy'],
+    });
 
   if (opts.docs !== false) {
     await app.register(swagger, {
