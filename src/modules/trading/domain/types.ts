@@ -1,3 +1,4 @@
+import type { Instrument } from '../../market/index.js';
 import type { Decimal } from '../../../core/decimal.js';
 
 export type Side = 'buy' | 'sell';
@@ -77,26 +78,8 @@ export interface Fill {
   ts: number;
 }
 
-/**
- * The instrument rules the trading domain needs. Declared here, structurally, so that trading
- * does not import market's internals; the market module's `Instrument` satisfies it.
- */
-export interface InstrumentRules {
-  venue: string;
-  symbol: string;
-  base: string;
-  quote: string;
-  tickSize: Decimal;
-  lotSize: Decimal;
-  minQuantity: Decimal;
-  maxQuantity: Decimal;
-  minNotional: Decimal;
-  pricePrecision: number;
-  quantityPrecision: number;
-  makerFee: Decimal;
-  takerFee: Decimal;
-  active: boolean;
-}
+/** The instrument rules the trading domain needs: the market module's `Instrument`. */
+export type InstrumentRules = Instrument;
 
 /** A print on the venue's tape; `side` is the aggressor's side. The market `Trade` fits. */
 export interface MarketTrade {
