@@ -18,6 +18,7 @@ describe.each(backends)('observability on $name', (backend) => {
     expect(ready.json().checks).toEqual([
       { name: 'database', ok: true },
       { name: 'bus', ok: true },
+      { name: 'feed', ok: true },
     ]);
   });
 

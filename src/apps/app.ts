@@ -190,7 +190,7 @@ export async function buildApp(config: AppConfig, opts: BuildOptions = {}): Prom
       pollMs: config.outboxPollMs,
       statsIntervalMs: 15_000,
     });
-    await opsRoutes(http, { database, bus, outbox, metrics, relay, role });
+    await opsRoutes(http, { database, bus, feed, outbox, metrics, relay, role });
     if (role !== 'worker') {
       http.addHook('onRequest', rateLimitHook(rateLimiter, limits, rateLimitSubjects, clock));
       for (const m of modules) await m.routes?.(http);

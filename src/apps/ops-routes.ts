@@ -3,6 +3,7 @@ import { AppError } from '../core/errors.js';
 import { auditEvent, requireAuth } from '../modules/identity/index.js';
 import type { EventBus, Outbox, OutboxRelay } from '../platform/bus/index.js';
 import type { Database } from '../platform/db/index.js';
+import type { Feed } from '../platform/feed/index.js';
 import type { HttpServer } from '../platform/http/index.js';
 import type { Metrics } from '../platform/metrics/metrics.js';
 import type { Role } from '../platform/module.js';
@@ -33,6 +34,7 @@ export async function opsRoutes(
   deps: {
     database: Database;
     bus: EventBus;
+    feed: Feed;
     outbox: Outbox;
     metrics: Metrics;
     relay: OutboxRelay;
@@ -75,6 +77,7 @@ export async function opsRoutes(
       const checks = await Promise.all([
         check('database', () => deps.database.ping()),
         check('bus', () => deps.bus.ping()),
+        check('feed', () => deps.feed.ping()),
       ]);
       const ok = checks.every((c) => c.ok);
       if (!ok) {
