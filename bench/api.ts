@@ -42,6 +42,7 @@ const bare = await startProcess(
   /^http:/,
 );
 const bareUrl = `${bare.line.trim()}/hello`;
+const sameUrl = `${bare.line.trim()}/same`;
 
 try {
   const email = `bench-${Date.now()}@example.com`;
@@ -68,6 +69,9 @@ try {
   // Alternate baseline and target in short rounds and keep the median round, so a burst of
   // load from elsewhere on a shared machine skews one round, not the figure.
   const rows: Array<[string, Figures, Figures, number]> = [];
+  // A third reference: the bare framework answering with our exact headers and body size, to
+  // separate what the response costs the load generator from what the platform adds.
+  const sameRps: number[] = [];
   for (const [name, headers] of [
     ['GET /api/v1/auth/session with JWT', jwt],
     ['GET /api/v1/auth/session with X-API-Key', apiKey],
@@ -77,6 +81,7 @@ try {
       const b = await load(bareUrl, { connections, seconds });
       const a = await load(target, { connections, seconds, headers });
       pairs.push([a, b]);
+      if (r === 0) sameRps.push((await load(sameUrl, { connections, seconds })).rps);
     }
     pairs.sort((x, y) => x[0].rps / x[1].rps - y[0].rps / y[1].rps);
     const [a, b] = pairs[Math.floor(pairs.length / 2)]!;
@@ -94,6 +99,10 @@ try {
       `| ${name} | ${fmt(a.rps)} | ${fmt(a.p50, 1)} | ${fmt(a.p99, 1)} | ${fmt(b.rps)} | ${fmt(b.p99, 1)} | ${fmt((a.rps / b.rps) * 100, 0)}% | ${errors} |\n`,
     );
   }
+  const same = sameRps.reduce((a, b) => a + b, 0) / sameRps.length;
+  process.stdout.write(
+    `\nBare route with the same headers and body size: ${fmt(same)} req/s (${fmt((same / rows[0]![2].rps) * 100, 0)}% of hello-world); authenticated JWT route at ${fmt((rows[0]![1].rps / same) * 100, 0)}% of it.\n`,
+  );
   process.stdout.write('\nTargets: ratio ≥ 60%, p99 ≤ 10 ms.\n');
 } finally {
   server.child.kill('SIGTERM');
