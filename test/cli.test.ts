@@ -33,6 +33,28 @@ function run(args: string[], env: Record<string, string> = {}, stdin?: string) {
   });
 }
 
+/** Starts `obscura serve` on a random port and resolves once it says it is listening. */
+async function serve(base: number) {
+  const port = base + Math.floor(Math.random() * 1000);
+  const child = spawn('node', ['bin/obscura.js', 'serve'], {
+    env: {
+      PATH: process.env.PATH!,
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+      PORT: String(port),
+      OBSCURA_ENV_FILE: '/nonexistent',
+      DEMO_SEED: 'false',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const state = { out: '' };
+  child.stdout.on('data', (d) => (state.out += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  for (let i = 0; i < 200 && !state.out.includes('Obscura listening'); i++)
+    await new Promise((r) => setTimeout(r, 50));
+  return { port, child, exited, state };
+}
+
 describe('obscura CLI', () => {
   it('describes every command with --help', async () => {
     const top = await run(['--help']);
@@ -90,23 +112,7 @@ describe('obscura CLI', () => {
   });
 
   it('shuts down cleanly on SIGINT: requests in flight finish and the outbox is flushed', async () => {
-    const port = 19000 + Math.floor(Math.random() * 1000);
-    const child = spawn('node', ['bin/obscura.js', 'serve'], {
-      env: {
-        PATH: process.env.PATH!,
-        DATA_DIR: dataDir,
-        LOG_LEVEL: 'info',
-        PORT: String(port),
-        OBSCURA_ENV_FILE: '/nonexistent',
-        DEMO_SEED: 'false',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    for (let i = 0; i < 200 && !out.includes('Obscura listening'); i++)
-      await new Promise((r) => setTimeout(r, 50));
+    const { port, child, exited, state } = await serve(19000);
     const requests = Array.from({ length: 8 }, (_, i) =>
       fetch(`http://127.0.0.1:${port}/api/v1/auth/register`, {
         method: 'POST',
@@ -122,7 +128,7 @@ describe('obscura CLI', () => {
     child.kill('SIGINT');
     expect(await Promise.all(requests)).toEqual(Array(8).fill(201));
     expect(await exited).toBe(0);
-    expect(out).toContain('shutting down');
+    expect(state.out).toContain('shutting down');
     const database = await openDatabase({ dataDir });
     try {
       const left = await sql<{
@@ -139,22 +145,8 @@ describe('obscura CLI', () => {
   });
 
   it('refuses a second process on the same embedded database', async () => {
-    const port = 20000 + Math.floor(Math.random() * 1000);
-    const first = spawn('node', ['bin/obscura.js', 'serve'], {
-      env: {
-        PATH: process.env.PATH!,
-        DATA_DIR: dataDir,
-        LOG_LEVEL: 'info',
-        PORT: String(port),
-        OBSCURA_ENV_FILE: '/nonexistent',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    first.stdout.on('data', (d) => (out += d));
+    const { child: first } = await serve(20000);
     try {
-      for (let i = 0; i < 200 && !out.includes('Obscura listening'); i++)
-        await new Promise((r) => setTimeout(r, 50));
       const second = await run(['migrate']);
       expect(second.code).not.toBe(0);
       expect(second.err).toMatch(/in use by process \d+/);

@@ -4,6 +4,7 @@ import { replayPlan } from '../../modules/market/index.js';
 import { readEnvironment } from '../../platform/config/index.js';
 import { buildApp } from '../app.js';
 import { loadConfig } from '../config.js';
+import { stopOnSignals } from './lifecycle.js';
 
 export interface ReplayOptions {
   kind?: 'klines' | 'trades';
@@ -48,25 +49,10 @@ export async function replayCommand(file: string, o: ReplayOptions): Promise<voi
     },
     cliProgress.Presets.shades_classic,
   );
-  let stopping = false;
-  const stop = (signal: string, code = 0) => {
-    if (stopping) process.exit(130);
-    stopping = true;
+  const stop = stopOnSignals(app, 'cli#replay', () => {
     clearInterval(ticker);
     bar.stop();
-    app.logger.info({ at: 'cli#replay', signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), config.shutdownTimeoutMs + 5000);
-    force.unref();
-    app.close().then(
-      () => process.exit(code),
-      (err) => {
-        app.logger.error({ at: 'cli#replay', err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  });
 
   let barStarted = false;
   const ticker = setInterval(() => {

@@ -3,6 +3,7 @@
  * subscription request becomes a feed channel. Pure functions, no sockets; see README.md.
  */
 import { channels } from '../../core/topics.js';
+import { TIMEFRAMES, type Timeframe } from '../market/index.js';
 
 export const PUBLIC_KINDS = ['ticker', 'trades', 'book', 'candles'] as const;
 export const PRIVATE_KINDS = ['orders', 'fills', 'positions', 'balances'] as const;
@@ -10,9 +11,8 @@ export type PublicKind = (typeof PUBLIC_KINDS)[number];
 export type PrivateKind = (typeof PRIVATE_KINDS)[number];
 export type ChannelKind = PublicKind | PrivateKind;
 
-/** The market module's candle timeframes, restated so the edge can refuse a typo early. */
-export const TIMEFRAMES = ['1m', '5m', '15m', '1h', '4h', '1d'] as const;
-export type Timeframe = (typeof TIMEFRAMES)[number];
+// The market module's candle timeframes, so the edge refuses a typo before subscribing.
+export { TIMEFRAMES, type Timeframe } from '../market/index.js';
 
 export const DEFAULT_VENUE = 'paper';
 /** Client frames are a few hundred bytes; anything far bigger is a mistake or an attack. */
