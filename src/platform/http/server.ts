@@ -93,10 +93,14 @@ export async function createHttpServer(opts: HttpOptions): Promise<HttpServer> {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : nextRequestId();
     },
     childLoggerFactory: (logger, bindings) => lazyChild(logger as Logger, bindings),
-    return503OnClosing: true,
+    // A request that reached an open connection before shutdown is served, not refused: the
+    // listener is already closed to new connections, and answers then close theirs.
+    return503OnClosing: false,
     // Long ids must reach validation and get a problem+json 400, not the router's bare 414.
     routerOptions: { maxParamLength: 1000 },
-    forceCloseConnections: 'idle',
+    // Idle sockets are closed by the app a second into shutdown, not at its first instant,
+    // when a socket may hold a request that has not been read yet.
+    forceCloseConnections: false,
     ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as HttpServer;
 
