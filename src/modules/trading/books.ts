@@ -64,7 +64,8 @@ export class Books {
     const b = this.books.get(accountId);
     if (!b) return;
     if (b.seq === from) b.seq = to;
-    else this.books.delete(accountId);
+    // Rebuilt from the database after these writes committed: already current.
+    else if (b.seq !== to) this.books.delete(accountId);
   }
 
   seqOf(accountId: string): number | undefined {

@@ -8,7 +8,7 @@ import type { Database } from '../../platform/db/index.js';
 import type { Books } from './books.js';
 import { demoBalance, type TradingConfig } from './config.js';
 import { feeFor } from './domain/matching-config.js';
-import type { CommandResult, MatchingOutput } from './domain/matching.js';
+import type { MatchingOutput } from './domain/matching.js';
 import * as machine from './domain/order-machine.js';
 import { orderDenied, RiskEngine, type RiskLimits } from './domain/risk.js';
 import type { InstrumentRules, Order, OrderIntent } from './domain/types.js';
@@ -16,7 +16,7 @@ import { validateAmend, validateIntent, validationProblem } from './domain/valid
 import * as E from './errors.js';
 import { provisionPaperAccount } from './provisioning.js';
 import * as S from './store.js';
-import { PAPER, type PaperVenue } from './venue.js';
+import { PAPER, type Batch, type PaperVenue } from './venue.js';
 import { balanceView, fillView, orderView, positionView, type OrderView } from './views.js';
 
 export interface PlaceInput {
@@ -57,6 +57,13 @@ function requestHash(accountId: string, i: PlaceInput): string {
 const finalOrder = (out: MatchingOutput, id: string): Order | undefined =>
   out.transitions.filter((t) => t.order.id === id).at(-1)?.order;
 
+const stored = (order: Order, requestHash: string, reasonMessage: string | undefined) => ({
+  order,
+  requestHash,
+  reasonMessage,
+  hold: undefined,
+});
+
 const rejectMessage = (out: MatchingOutput, id: string): string | undefined => {
   for (const t of out.transitions)
     if (t.order.id === id && t.event.type === 'OrderRejected') return t.event.message;
@@ -69,6 +76,9 @@ const rejectMessage = (out: MatchingOutput, id: string): string | undefined => {
  */
 export class TradingService {
   readonly risk = new RiskEngine();
+  private readonly bySymbol: Map<string, InstrumentRules>;
+  private readonly defaults = new Map<string, string>();
+  private readonly owners = new Map<string, string>();
 
   constructor(
     private readonly deps: {
@@ -80,7 +90,9 @@ export class TradingService {
       instruments: readonly InstrumentRules[];
       venue: PaperVenue | undefined;
     },
-  ) {}
+  ) {
+    this.bySymbol = new Map(deps.instruments.map((i) => [i.symbol, i]));
+  }
 
   private get db() {
     return this.deps.database.db;
@@ -125,99 +137,131 @@ export class TradingService {
     });
   }
 
+  /**
+   * The account an order is for, checked against its owner. Ownership and the default account
+   * never change once made, so the answer is kept: the order path then reads nothing here.
+   */
+  private async accountIdFor(userId: string, accountId?: string): Promise<string> {
+    if (accountId === undefined) {
+      const known = this.defaults.get(userId);
+      if (known) return known;
+      const a = await this.account(userId);
+      this.defaults.set(userId, a.id);
+      return a.id;
+    }
+    const id = accountId.toLowerCase();
+    if (this.owners.get(id) === userId) return id;
+    const a = await this.account(userId, accountId);
+    this.owners.set(a.id, userId);
+    return a.id;
+  }
+
   async place(userId: string, input: PlaceInput): Promise<{ created: boolean; order: OrderView }> {
     const venue = this.venue();
-    const account = await this.account(userId, input.accountId);
-    const hash = requestHash(account.id, input);
-    return venue.run(async () => {
-      if (input.clientOrderId !== undefined) {
-        const prior = await S.findByClientId(this.db, account.id, input.clientOrderId);
-        if (prior && prior.requestHash !== hash) throw E.clientOrderIdReused(input.clientOrderId);
-        if (prior) return { created: false, order: orderView(prior.order, prior.reasonMessage) };
-      }
-      const inst = this.deps.instruments.find((i) => i.symbol === input.symbol);
-      const last = venue.engine.lastPrice(input.symbol);
-      const v = validateIntent({ ...input, accountId: account.id }, inst, {
-        ...(last ? { referencePrice: last } : {}),
-        clientOrderId: newId(),
-      });
-      if (!v.ok || !inst) throw validationProblem(v.ok ? [] : v.errors);
-      const intent = v.intent;
-      const fresh = (await S.findAccount(this.db, account.id))!;
-      const portfolio = await this.deps.books.load(this.db, fresh);
-      const now = this.deps.clock.now();
-      const order = machine.createOrder(intent, newId(), now);
-      const spend = intent.side === 'buy' ? inst.quote : inst.base;
-      const decision = this.risk.check(intent, {
-        instrument: inst,
-        limits: await this.limits(account.id),
-        tradingState: fresh.trading_state,
-        lastPrice: last,
-        available: portfolio.ledger.balance(account.id, spend).available,
-        position: portfolio.position(account.id, PAPER, inst.symbol)?.quantity ?? Decimal.ZERO,
-        openOrders: venue.engine.openOrders().filter((o) => o.accountId === account.id).length,
-        realizedPnlToday: Decimal.ZERO,
-        feesToday: Decimal.ZERO,
-      });
-      const hold = this.holdFor(intent, inst, last);
-      const held = decision.ok
-        ? portfolio.ledger.hold(order.id, account.id, hold.currency, hold.amount)
-        : undefined;
-      if (!decision.ok || (held && !held.ok)) {
-        const denial = !decision.ok
-          ? decision
-          : {
-              ok: false as const,
-              reason: 'insufficient_balance' as const,
-              message: held!.ok ? '' : held!.error.message,
-            };
-        const t = machine.reject(order, denial.reason, denial.message, now);
-        if (!t.ok) throw new Error(t.error.message);
-        const denied = { ...orderDenied(intent, denial, now), orderId: order.id };
-        await venue.commit(
-          { transitions: [{ order: t.order, event: t.event }], fills: [] },
-          {
-            inserts: new Map([[order.id, { requestHash: hash, reasonMessage: denial.message }]]),
-            events: [
-              {
-                topic: topics.tradingOrders,
-                type: 'OrderDenied',
-                key: account.id,
-                payload: denied,
-              },
-            ],
-          },
-        );
-        return { created: true, order: orderView(t.order, denial.message) };
-      }
-      const res = venue.engine.submit(order);
-      if (!res.ok) {
-        portfolio.ledger.release(order.id);
-        throw new Error(`the venue refused a validated order: ${res.message}`);
-      }
-      try {
-        await venue.commit(res, {
-          inserts: new Map([[order.id, { requestHash: hash, holdCurrency: hold.currency }]]),
-        });
-      } catch (err) {
-        venue.engine.cancel(order.id);
-        throw err;
-      }
-      return {
-        created: true,
-        order: orderView(finalOrder(res, order.id)!, rejectMessage(res, order.id)),
-      };
+    const accountId = await this.accountIdFor(userId, input.accountId);
+    const hash = requestHash(accountId, input);
+    return venue.step({
+      accounts: [accountId],
+      ...(input.clientOrderId !== undefined
+        ? { clientIds: [[accountId, input.clientOrderId] as [string, string]] }
+        : {}),
+      run: (b) => this.placeStep(b, venue, accountId, hash, input),
     });
+  }
+
+  /** Validation → risk → hold → venue, in memory; the batch writes what it produced. */
+  private placeStep(
+    b: Batch,
+    venue: PaperVenue,
+    accountId: string,
+    hash: string,
+    input: PlaceInput,
+  ): { created: boolean; order: OrderView } {
+    const key =
+      input.clientOrderId === undefined ? undefined : `${accountId}|${input.clientOrderId}`;
+    const prior = key === undefined ? undefined : b.clientOrders.get(key);
+    if (prior && prior.requestHash !== hash) throw E.clientOrderIdReused(input.clientOrderId!);
+    if (prior) return { created: false, order: orderView(prior.order, prior.reasonMessage) };
+    const account = b.accounts.get(accountId);
+    if (!account) throw E.accountNotFound();
+    const inst = this.bySymbol.get(input.symbol);
+    const last = venue.engine.lastPrice(input.symbol);
+    const v = validateIntent({ ...input, accountId }, inst, {
+      ...(last ? { referencePrice: last } : {}),
+      clientOrderId: newId(),
+    });
+    if (!v.ok || !inst) throw validationProblem(v.ok ? [] : v.errors);
+    const intent = v.intent;
+    const portfolio = b.portfolio(accountId);
+    const now = this.deps.clock.now();
+    const order = machine.createOrder(intent, newId(), now);
+    const spend = intent.side === 'buy' ? inst.quote : inst.base;
+    const decision = this.risk.check(intent, {
+      instrument: inst,
+      limits: this.limits(b.limits.get(accountId)),
+      tradingState: account.trading_state,
+      lastPrice: last,
+      available: portfolio.ledger.balance(accountId, spend).available,
+      position: portfolio.position(accountId, PAPER, inst.symbol)?.quantity ?? Decimal.ZERO,
+      openOrders: venue.engine.openCount(accountId),
+      realizedPnlToday: Decimal.ZERO,
+      feesToday: Decimal.ZERO,
+    });
+    const hold = this.holdFor(intent, inst, last);
+    const held = decision.ok
+      ? portfolio.ledger.hold(order.id, accountId, hold.currency, hold.amount)
+      : undefined;
+    if (!decision.ok || (held && !held.ok)) {
+      const denial = !decision.ok
+        ? decision
+        : {
+            ok: false as const,
+            reason: 'insufficient_balance' as const,
+            message: held!.ok ? '' : held!.error.message,
+          };
+      const t = machine.reject(order, denial.reason, denial.message, now);
+      if (!t.ok) throw new Error(t.error.message);
+      const denied = { ...orderDenied(intent, denial, now), orderId: order.id };
+      b.add(
+        { transitions: [{ order: t.order, event: t.event }], fills: [] },
+        {
+          inserts: new Map([[order.id, { requestHash: hash, reasonMessage: denial.message }]]),
+          events: [
+            { topic: topics.tradingOrders, type: 'OrderDenied', key: accountId, payload: denied },
+          ],
+        },
+      );
+      if (key) b.remember(key, stored(t.order, hash, denial.message));
+      return { created: true, order: orderView(t.order, denial.message) };
+    }
+    const res = venue.engine.submit(order);
+    if (!res.ok) {
+      portfolio.ledger.release(order.id);
+      throw new Error(`the venue refused a validated order: ${res.message}`);
+    }
+    b.add(res, {
+      inserts: new Map([[order.id, { requestHash: hash, holdCurrency: hold.currency }]]),
+    });
+    const final = finalOrder(res, order.id)!;
+    const message = rejectMessage(res, order.id);
+    if (key) b.remember(key, stored(final, hash, message));
+    return { created: true, order: orderView(final, message) };
   }
 
   async cancel(userId: string, orderId: string): Promise<OrderView> {
     const venue = this.venue();
-    return venue.run(async () => {
-      const stored = await this.owned(userId, orderId);
-      const res = venue.engine.cancel(stored.order.id);
-      if (!res.ok) throw E.orderNotOpen(`order ${orderId} is ${stored.order.status}`);
-      await this.commitCommand(res);
-      return orderView(finalOrder(res, stored.order.id)!);
+    const owned = await this.owned(userId, orderId);
+    return venue.step({
+      accounts: [owned.order.accountId],
+      run: (b) => {
+        const res = venue.engine.cancel(owned.order.id);
+        if (!res.ok) {
+          const status = venue.engine.order(owned.order.id)?.status ?? 'no longer open';
+          throw E.orderNotOpen(`order ${orderId} is ${status}`);
+        }
+        b.add(res);
+        return orderView(finalOrder(res, owned.order.id)!);
+      },
     });
   }
 
@@ -227,57 +271,44 @@ export class TradingService {
     body: { price?: string; quantity?: string },
   ): Promise<OrderView> {
     const venue = this.venue();
-    return venue.run(async () => {
-      const stored = await this.owned(userId, orderId);
-      const working = venue.engine.order(stored.order.id);
-      if (!working) throw E.orderNotOpen(`order ${orderId} is ${stored.order.status}`);
-      const inst = this.deps.instruments.find((i) => i.symbol === working.symbol)!;
-      const v = validateAmend(working, body, inst);
-      if (!v.ok) throw validationProblem(v.errors);
-      const account = (await S.findAccount(this.db, working.accountId))!;
-      const ledger = (await this.deps.books.load(this.db, account)).ledger;
-      const leaves = (v.change.quantity ?? working.quantity).sub(working.filledQuantity);
-      const price = v.change.price ?? working.price!;
-      const buy = working.side === 'buy';
-      const need = buy
-        ? leaves.mul(price, 'ceil').add(feeFor(price, leaves, this.feeRate(working, inst), 8))
-        : leaves;
-      const ccy = buy ? inst.quote : inst.base;
-      // A hold id is placed once in the ledger, so the new amount is written to the order row
-      // and the account's balances are rebuilt from the database after the commit.
-      const delta = leaves.isPositive() ? need.sub(ledger.heldFor(working.id)) : Decimal.ZERO;
-      const available = ledger.balance(account.id, ccy).available;
-      if (delta.gt(available)) {
-        throw E.insufficientBalance(
-          `the amended order needs ${delta} ${ccy} more held; ${available} ${ccy} is available`,
-        );
-      }
-      const res = venue.engine.amend(working.id, v.change);
-      if (!res.ok) {
-        if (res.code === 'order_not_open') throw E.orderNotOpen(res.message);
-        const field = res.code.includes('quantity') ? '/quantity' : '/price';
-        throw E.amendRefused(res.code, res.message, field);
-      }
-      try {
-        await this.commitCommand(res, new Map([[working.id, delta]]));
-      } finally {
-        this.deps.books.forget(account.id);
-      }
-      return orderView(finalOrder(res, working.id) ?? working);
+    const owned = await this.owned(userId, orderId);
+    const accountId = owned.order.accountId;
+    return venue.step({
+      accounts: [accountId],
+      run: (b) => {
+        const working = venue.engine.order(owned.order.id);
+        if (!working) throw E.orderNotOpen(`order ${orderId} is no longer open`);
+        const inst = this.bySymbol.get(working.symbol)!;
+        const v = validateAmend(working, body, inst);
+        if (!v.ok) throw validationProblem(v.errors);
+        const ledger = b.portfolio(accountId).ledger;
+        const leaves = (v.change.quantity ?? working.quantity).sub(working.filledQuantity);
+        const price = v.change.price ?? working.price!;
+        const buy = working.side === 'buy';
+        const need = buy
+          ? leaves.mul(price, 'ceil').add(feeFor(price, leaves, this.feeRate(working, inst), 8))
+          : leaves;
+        const ccy = buy ? inst.quote : inst.base;
+        // A hold id is placed once in the ledger, so the new amount is written to the order
+        // row and the account's balances are rebuilt from the database after the commit.
+        const delta = leaves.isPositive() ? need.sub(ledger.heldFor(working.id)) : Decimal.ZERO;
+        const available = ledger.balance(accountId, ccy).available;
+        if (delta.gt(available)) {
+          throw E.insufficientBalance(
+            `the amended order needs ${delta} ${ccy} more held; ${available} ${ccy} is available`,
+          );
+        }
+        const res = venue.engine.amend(working.id, v.change);
+        if (!res.ok) {
+          if (res.code === 'order_not_open') throw E.orderNotOpen(res.message);
+          const field = res.code.includes('quantity') ? '/quantity' : '/price';
+          throw E.amendRefused(res.code, res.message, field);
+        }
+        b.add(res, { holdDelta: new Map([[working.id, delta]]) });
+        b.forgets.add(accountId);
+        return orderView(finalOrder(res, working.id) ?? working);
+      },
     });
-  }
-
-  /** A command's output that fails to persist leaves the engine ahead: rebuild it from the database. */
-  private async commitCommand(
-    res: CommandResult & { ok: true },
-    holdDelta?: Map<string, Decimal>,
-  ): Promise<void> {
-    try {
-      await this.venue().commit(res, holdDelta ? { holdDelta } : {});
-    } catch (err) {
-      await this.venue().resync();
-      throw err;
-    }
   }
 
   private feeRate(o: { postOnly: boolean }, inst: InstrumentRules): Decimal {
@@ -302,8 +333,7 @@ export class TradingService {
     return { currency: inst.quote, amount: cost.add(fee) };
   }
 
-  private async limits(accountId: string): Promise<RiskLimits> {
-    const row = await S.riskLimitsOf(this.db, accountId);
+  private limits(row: S.RiskLimitRow | undefined): RiskLimits {
     const limits: RiskLimits = {
       maxOpenOrders: row?.max_open_orders ?? this.deps.config.riskMaxOpenOrders,
     };

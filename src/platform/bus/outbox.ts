@@ -1,6 +1,16 @@
 import { newId } from '../../core/ids.js';
 import type { Clock } from '../../core/clock.js';
-import type { Db, Executor, Tx } from '../db/index.js';
+import { unnestInsert, type Column, type Db, type Executor, type Tx } from '../db/index.js';
+
+const OUTBOX_COLUMNS: readonly Column[] = [
+  ['event_id', 'uuid'],
+  ['topic', 'text'],
+  ['type', 'text'],
+  ['key', 'text'],
+  ['payload', 'jsonb'],
+  ['ts_event', 'timestamptz'],
+  ['ts_init', 'timestamptz'],
+];
 import type { NewEvent } from './types.js';
 
 export type Emit = (...events: NewEvent[]) => Promise<void>;
@@ -22,20 +32,17 @@ export class Outbox {
   async append(tx: Executor, events: NewEvent[]): Promise<void> {
     if (!events.length) return;
     const now = this.clock.now();
-    await tx
-      .insertInto('outbox')
-      .values(
-        events.map((e) => ({
-          event_id: e.eventId ?? newId(),
-          topic: e.topic,
-          type: e.type,
-          key: e.key ?? null,
-          payload: JSON.stringify(e.payload),
-          ts_event: new Date(e.tsEvent ?? now),
-          ts_init: new Date(now),
-        })),
-      )
-      .execute();
+    const init = new Date(now);
+    const rows = events.map((e) => [
+      e.eventId ?? newId(),
+      e.topic,
+      e.type,
+      e.key ?? null,
+      JSON.stringify(e.payload),
+      new Date(e.tsEvent ?? now),
+      init,
+    ]);
+    await unnestInsert('outbox', OUTBOX_COLUMNS, rows).execute(tx);
   }
 
   /** Runs `fn` in a transaction with an `emit` bound to it; nudges the relay after commit. */

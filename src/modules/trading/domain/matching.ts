@@ -213,6 +213,21 @@ export class PaperMatchingEngine {
     return all.sort((a, b) => a.w.seq - b.w.seq).map((e) => e.w.order);
   }
 
+  /** How many orders the account has working; the risk check asks this on every order. */
+  openCount(accountId: string): number {
+    let n = 0;
+    for (const e of this.working.values()) if (e.w.order.accountId === accountId) n++;
+    return n;
+  }
+
+  /** Accounts with working orders (on one symbol, if given): those market data can fill. */
+  workingAccounts(symbol?: string): Set<string> {
+    const out = new Set<string>();
+    for (const e of this.working.values())
+      if (!symbol || e.st.inst.symbol === symbol) out.add(e.w.order.accountId);
+    return out;
+  }
+
   lastPrice(symbol: string): Decimal | undefined {
     return this.symbols.get(symbol)?.last;
   }

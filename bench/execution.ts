@@ -1,0 +1,191 @@
+/**
+ * Orders placed, risk-checked, accepted, filled on the paper venue and persisted (order row,
+ * fill, ledger entry, outbox events) on PostgreSQL, through the same `TradingService.place`
+ * the HTTP route calls:
+ *
+ *   npm run bench:execution
+ *   BENCH_SECONDS=10 BENCH_ACCOUNTS=400 npm run bench:execution
+ *
+ * Needs PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test); a fresh
+ * database is created and dropped. Each account places market orders back to back (buy, then
+ * sell, so balances last), so the number of orders in flight equals the number of accounts.
+ *
+ * Baseline, measured in the same run with the same number of connections in flight: one-row
+ * `insert` transactions on the same server, i.e. what the database alone commits a second
+ * when each order would be its own transaction. Target: at least 5,000 orders/s sustained.
+ */
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import cliProgress from 'cli-progress';
+import pg from 'pg';
+import { buildApp } from '../src/apps/app.js';
+import { loadConfig } from '../src/apps/config.js';
+import { Decimal } from '../src/core/decimal.js';
+import { newId } from '../src/core/ids.js';
+
+const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 200);
+const TARGET = 5_000;
+
+const withDb = (url: string, name: string) => {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+};
+
+function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function baseline(url: string): Promise<number> {
+  const pool = new pg.Pool({ connectionString: url, max: 20 });
+  await pool.query('create table bench_rows (id uuid primary key, body text not null)');
+  let done = 0;
+  const until = Date.now() + Math.min(SECONDS, 5) * 1000;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: ACCOUNTS }, async () => {
+      while (Date.now() < until) {
+        await pool.query('insert into bench_rows (id, body) values ($1, $2)', [
+          newId(),
+          'x'.repeat(200),
+        ]);
+        done++;
+      }
+    }),
+  );
+  const rate = done / ((performance.now() - started) / 1000);
+  await pool.end();
+  return rate;
+}
+
+async function main() {
+  const name = `obscura_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: BASE_URL });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  const url = withDb(BASE_URL, name);
+  const sink = new Writable({ write: (_c, _e, cb) => cb() });
+  try {
+    const config = loadConfig({
+      OBSCURA_ENV_FILE: '/nonexistent',
+      DATABASE_URL: url,
+      LOG_LEVEL: 'warn',
+      DEMO_SEED: 'false',
+      MARKET_SOURCE: 'none',
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      VAULT_MASTER_KEY: randomBytes(32).toString('base64'),
+      DATA_DIR: 'memory://',
+    });
+    const app = await buildApp(config, { role: 'all', logDestination: sink });
+    await app.start();
+    const venue = app.trading.venue!;
+    const svc = app.trading.service;
+    const db = app.database.db;
+
+    // Traders are inserted directly: argon2 hashing at sign-up is not what is measured.
+    const users = Array.from({ length: ACCOUNTS }, () => newId());
+    await db
+      .insertInto('users')
+      .values(
+        users.map((id, i) => ({
+          id,
+          email: `bench${i}@obscura.local`,
+          display_name: `bench ${i}`,
+          password_hash: 'x',
+          role: 'trader',
+        })),
+      )
+      .execute();
+    for (const u of users) await svc.ensureAccount(u);
+
+    const now = Date.now();
+    const px = Decimal.parse('65000');
+    await venue.onTrade({
+      venue: 'paper',
+      symbol: 'BTC/USDT',
+      id: 'seed',
+      price: px,
+      quantity: Decimal.parse('1'),
+      side: 'buy',
+      ts: now,
+    });
+    await venue.onBookTop({
+      venue: 'paper',
+      symbol: 'BTC/USDT',
+      bidPrice: px.sub(Decimal.parse('0.01')),
+      bidSize: Decimal.parse('1000000'),
+      askPrice: px,
+      askSize: Decimal.parse('1000000'),
+      ts: now,
+    });
+
+    const latencies: number[] = [];
+    let placed = 0;
+    let filled = 0;
+    const bar = new cliProgress.SingleBar(
+      { format: 'placing  [{bar}] {value}s  {orders} orders', hideCursor: true },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(SECONDS, 0, { orders: 0 });
+    const started = performance.now();
+    const until = Date.now() + SECONDS * 1000;
+    const tick = setInterval(
+      () => bar.update(Math.round((performance.now() - started) / 1000), { orders: placed }),
+      250,
+    );
+    await Promise.all(
+      users.map(async (u) => {
+        let side: 'buy' | 'sell' = 'buy';
+        while (Date.now() < until) {
+          const t0 = performance.now();
+          const r = await svc.place(u, {
+            symbol: 'BTC/USDT',
+            side,
+            type: 'market',
+            quantity: '0.001',
+          });
+          latencies.push(performance.now() - t0);
+          placed++;
+          if (r.order.status === 'filled') filled++;
+          side = side === 'buy' ? 'sell' : 'buy';
+        }
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    clearInterval(tick);
+    bar.update(SECONDS, { orders: placed });
+    bar.stop();
+
+    const rows = await db
+      .selectFrom('fills')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
+    await app.close();
+
+    const base = await baseline(url);
+    latencies.sort((a, b) => a - b);
+    const rate = placed / seconds;
+    console.log('');
+    console.log(`accounts in flight          ${ACCOUNTS}`);
+    console.log(
+      `orders placed               ${placed} in ${seconds.toFixed(1)} s (${filled} filled, ${rows.n} fill rows)`,
+    );
+    console.log(
+      `orders/s (placed+filled+persisted)  ${Math.round(rate)}   baseline one-row tx/s ${Math.round(base)}   ratio ${(rate / base).toFixed(2)}   target ${TARGET}: ${rate >= TARGET ? 'met' : 'NOT met'}`,
+    );
+    console.log(
+      `latency p50 ${percentile(latencies, 50).toFixed(2)} ms   p99 ${percentile(latencies, 99).toFixed(2)} ms   max ${latencies.at(-1)!.toFixed(2)} ms`,
+    );
+  } finally {
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,255 @@
+import { sql } from 'kysely';
+import type { Decimal } from '../../core/decimal.js';
+import { unnestInsert, type Column, type Executor } from '../../platform/db/index.js';
+import type { Posting } from './domain/ledger-journal.js';
+import type { Fill, Order } from './domain/types.js';
+import {
+  toStored,
+  type AccountRow,
+  type OrderRow,
+  type RiskLimitRow,
+  type StoredOrder,
+} from './store.js';
+
+/**
+ * Set-at-a-time persistence for the venue's group commit: one statement per table for a whole
+ * batch of commands, so a batch of hundreds of orders costs the same few round trips as one.
+ * PostgreSQL caps a statement at 65,535 parameters; the venue's batch size keeps well under.
+ */
+
+export async function accountsById(db: Executor, ids: string[]): Promise<Map<string, AccountRow>> {
+  const out = new Map<string, AccountRow>();
+  if (!ids.length) return out;
+  const rows = (await db
+    .selectFrom('trading_accounts')
+    .selectAll()
+    .where('id', 'in', ids)
+    .execute()) as AccountRow[];
+  for (const r of rows) out.set(r.id, r);
+  return out;
+}
+
+export async function riskLimitsById(
+  db: Executor,
+  ids: string[],
+): Promise<Map<string, RiskLimitRow>> {
+  const out = new Map<string, RiskLimitRow>();
+  if (!ids.length) return out;
+  const rows = await db
+    .selectFrom('risk_limits')
+    .selectAll()
+    .where('account_id', 'in', ids)
+    .execute();
+  for (const r of rows as Array<RiskLimitRow & { account_id: string }>) out.set(r.account_id, r);
+  return out;
+}
+
+/** Orders by (account, client order id), keyed `account|clientOrderId`. */
+export async function ordersByClientId(
+  db: Executor,
+  pairs: Array<[string, string]>,
+): Promise<Map<string, StoredOrder>> {
+  const out = new Map<string, StoredOrder>();
+  if (!pairs.length) return out;
+  const rows = (await db
+    .selectFrom('orders')
+    .selectAll()
+    .where('client_order_id', 'in', [...new Set(pairs.map((p) => p[1]))])
+    .where('account_id', 'in', [...new Set(pairs.map((p) => p[0]))])
+    .execute()) as OrderRow[];
+  for (const r of rows) out.set(`${r.account_id}|${r.client_order_id}`, toStored(r));
+  return out;
+}
+
+export interface OrderWrite {
+  order: Order;
+  held: Decimal;
+  reasonMessage: string | undefined;
+  /** Present when the order is new in this batch: its row is inserted, not updated. */
+  insert?: { requestHash: string; holdCurrency?: string | undefined };
+}
+
+const str = (d: Decimal | undefined) => (d === undefined ? null : d.toString());
+
+const ORDER_COLUMNS: readonly Column[] = [
+  ['id', 'uuid'],
+  ['account_id', 'uuid'],
+  ['client_order_id', 'text'],
+  ['request_hash', 'text'],
+  ['venue', 'text'],
+  ['symbol', 'text'],
+  ['side', 'text'],
+  ['type', 'text'],
+  ['time_in_force', 'text'],
+  ['post_only', 'boolean'],
+  ['reduce_only', 'boolean'],
+  ['stop_price', 'numeric'],
+  ['created_at', 'timestamptz'],
+  ['status', 'text'],
+  ['quantity', 'numeric'],
+  ['price', 'numeric'],
+  ['filled_quantity', 'numeric'],
+  ['filled_notional', 'numeric'],
+  ['average_price', 'numeric'],
+  ['fees', 'numeric'],
+  ['reason', 'text'],
+  ['reason_message', 'text'],
+  ['triggered_at', 'timestamptz'],
+  ['hold_currency', 'text'],
+  ['hold_remaining', 'numeric'],
+  ['version', 'integer'],
+  ['updated_at', 'timestamptz'],
+];
+
+export async function insertOrders(tx: Executor, writes: OrderWrite[]): Promise<void> {
+  if (!writes.length) return;
+  const rows = writes.map(({ order: o, held, reasonMessage, insert }) => [
+    o.id,
+    o.accountId,
+    o.clientOrderId,
+    insert!.requestHash,
+    o.venue,
+    o.symbol,
+    o.side,
+    o.type,
+    o.timeInForce,
+    o.postOnly,
+    o.reduceOnly,
+    str(o.stopPrice),
+    new Date(o.createdAt),
+    o.status,
+    o.quantity.toString(),
+    str(o.price),
+    o.filledQuantity.toString(),
+    o.filledNotional.toString(),
+    o.averagePrice.toString(),
+    o.fees.toString(),
+    o.reason ?? null,
+    reasonMessage ?? null,
+    o.triggeredAt === undefined ? null : new Date(o.triggeredAt),
+    insert!.holdCurrency ?? null,
+    held.toString(),
+    o.version,
+    new Date(o.updatedAt),
+  ]);
+  await unnestInsert('orders', ORDER_COLUMNS, rows).execute(tx);
+}
+
+/**
+ * Writes each order's latest state in one statement. The version guard refuses a stale
+ * overwrite: fewer rows updated than sent means another writer got there first.
+ */
+export async function updateOrders(tx: Executor, writes: OrderWrite[]): Promise<void> {
+  if (!writes.length) return;
+  const rows = writes.map(
+    ({ order: o, held, reasonMessage }) =>
+      sql`(${o.id}::uuid, ${o.status}, ${o.quantity.toString()}::numeric, ${str(o.price)}::numeric,
+        ${o.filledQuantity.toString()}::numeric, ${o.filledNotional.toString()}::numeric,
+        ${o.averagePrice.toString()}::numeric, ${o.fees.toString()}::numeric, ${o.reason ?? null}::text,
+        ${reasonMessage ?? null}::text,
+        ${o.triggeredAt === undefined ? null : new Date(o.triggeredAt)}::timestamptz,
+        ${held.toString()}::numeric, ${o.version}::integer, ${new Date(o.updatedAt)}::timestamptz)`,
+  );
+  const r = await sql`
+    update orders o set
+      status = v.status, quantity = v.quantity, price = v.price,
+      filled_quantity = v.filled_quantity, filled_notional = v.filled_notional,
+      average_price = v.average_price, fees = v.fees, reason = v.reason,
+      reason_message = coalesce(v.reason_message, o.reason_message),
+      triggered_at = v.triggered_at, hold_remaining = v.hold_remaining,
+      version = v.version, updated_at = v.updated_at
+    from (values ${sql.join(rows)}) as v(id, status, quantity, price, filled_quantity,
+      filled_notional, average_price, fees, reason, reason_message, triggered_at,
+      hold_remaining, version, updated_at)
+    where o.id = v.id and o.version < v.version`.execute(tx);
+  const n = Number(r.numAffectedRows ?? 0);
+  if (n !== writes.length) {
+    throw new Error(`${writes.length - n} of ${writes.length} orders were changed elsewhere`);
+  }
+}
+
+const FILL_COLUMNS: readonly Column[] = [
+  ['id', 'text'],
+  ['order_id', 'uuid'],
+  ['account_id', 'uuid'],
+  ['venue', 'text'],
+  ['symbol', 'text'],
+  ['side', 'text'],
+  ['price', 'numeric'],
+  ['quantity', 'numeric'],
+  ['fee', 'numeric'],
+  ['fee_currency', 'text'],
+  ['liquidity', 'text'],
+  ['ts', 'timestamptz'],
+];
+
+export async function insertFills(tx: Executor, fills: Fill[]): Promise<void> {
+  if (!fills.length) return;
+  const rows = fills.map((f) => [
+    f.id,
+    f.orderId,
+    f.accountId,
+    f.venue,
+    f.symbol,
+    f.side,
+    f.price.toString(),
+    f.quantity.toString(),
+    f.fee.toString(),
+    f.feeCurrency,
+    f.liquidity,
+    new Date(f.ts),
+  ]);
+  await unnestInsert('fills', FILL_COLUMNS, rows).execute(tx);
+}
+
+export interface LedgerWrite {
+  id: string;
+  accountId: string;
+  kind: string;
+  reference?: string;
+  fillId?: string;
+  postings: readonly Posting[];
+  ts: number;
+}
+
+const LEDGER_COLUMNS: readonly Column[] = [
+  ['id', 'text'],
+  ['account_id', 'uuid'],
+  ['kind', 'text'],
+  ['reference', 'text'],
+  ['fill_id', 'text'],
+  ['postings', 'jsonb'],
+  ['ts', 'timestamptz'],
+];
+
+/** Entries are inserted in the order given, which is the order their `seq` numbers follow. */
+export async function insertLedgerEntries(tx: Executor, entries: LedgerWrite[]): Promise<void> {
+  if (!entries.length) return;
+  const rows = entries.map((e) => [
+    e.id,
+    e.accountId,
+    e.kind,
+    e.reference ?? null,
+    e.fillId ?? null,
+    JSON.stringify(e.postings),
+    new Date(e.ts),
+  ]);
+  await unnestInsert('ledger_entries', LEDGER_COLUMNS, rows).execute(tx);
+}
+
+/** Counts ledger writes against several accounts at once; returns each account's new sequence. */
+export async function bumpJournals(
+  tx: Executor,
+  counts: Map<string, number>,
+): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (!counts.size) return out;
+  const rows = [...counts].map(([id, n]) => sql`(${id}::uuid, ${n}::bigint)`);
+  const r = await sql<{ id: string; journal_seq: string }>`
+    update trading_accounts a set journal_seq = a.journal_seq + v.n
+    from (values ${sql.join(rows)}) as v(id, n)
+    where a.id = v.id
+    returning a.id, a.journal_seq`.execute(tx);
+  for (const row of r.rows) out.set(row.id, Number(row.journal_seq));
+  return out;
+}
