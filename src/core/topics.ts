@@ -11,7 +11,10 @@ export const topics = {
   identityUsers: 'identity.users',
   /** Order lifecycle: OrderAccepted, OrderDenied, OrderRejected, OrderFilled, OrderCancelled, … */
   tradingOrders: 'trading.orders',
-  /** Trading accounts: AccountOpened, FundsDeposited. */
+  /**
+   * Trading accounts: AccountOpened, FundsDeposited, RiskLimitsChanged, TradingStateChanged,
+   * AccountRenamed.
+   */
   tradingAccounts: 'trading.accounts',
 } as const;
 

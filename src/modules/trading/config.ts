@@ -15,6 +15,12 @@ export const tradingConfig = {
     min: 1,
     max: 100000,
   }),
+  snapshotIntervalMs: int('TRADING_SNAPSHOT_INTERVAL_MS', {
+    doc: 'How often the equity of every funded trading account is marked to the last prices and stored (the series behind equity charts and leaderboards); taken by the process that runs the paper venue',
+    default: 60000,
+    min: 1000,
+    max: 86400000,
+  }),
 };
 
 export type TradingConfig = ConfigOf<typeof tradingConfig>;

@@ -15,6 +15,8 @@ import type { InstrumentRules, Order, OrderIntent } from './domain/types.js';
 import { validateAmend, validateIntent, validationProblem } from './domain/validation.js';
 import * as E from './errors.js';
 import { provisionPaperAccount } from './provisioning.js';
+import { riskLimitsFrom } from './accounts.js';
+import { dailyLossContext } from './domain/daily-loss.js';
 import * as S from './store.js';
 import { PAPER, type Batch, type PaperVenue } from './venue.js';
 import { balanceView, fillView, orderView, positionView, type OrderView } from './views.js';
@@ -34,7 +36,6 @@ export interface PlaceInput {
 }
 
 const HUNDRED = Decimal.fromInt(100);
-const optional = (v: string | undefined) => (v === undefined ? undefined : Decimal.parse(v));
 
 /** Hash of what makes two placements the same request (the account resolved, defaults filled). */
 function requestHash(accountId: string, i: PlaceInput): string {
@@ -204,8 +205,7 @@ export class TradingService {
       available: portfolio.ledger.balance(accountId, spend).available,
       position: portfolio.position(accountId, PAPER, inst.symbol)?.quantity ?? Decimal.ZERO,
       openOrders: venue.engine.openCount(accountId),
-      realizedPnlToday: Decimal.ZERO,
-      feesToday: Decimal.ZERO,
+      ...dailyLossContext(portfolio, accountId, inst.quote, now),
     });
     const hold = this.holdFor(intent, inst, last);
     const held = decision.ok
@@ -334,16 +334,7 @@ export class TradingService {
   }
 
   private limits(row: S.RiskLimitRow | undefined): RiskLimits {
-    const limits: RiskLimits = {
-      maxOpenOrders: row?.max_open_orders ?? this.deps.config.riskMaxOpenOrders,
-    };
-    const notional = optional(row?.max_order_notional ?? undefined);
-    const position = optional(row?.max_position ?? undefined);
-    const band = optional(row?.price_band_pct ?? undefined);
-    if (notional) limits.maxOrderNotional = notional;
-    if (position) limits.maxPosition = position;
-    if (band) limits.priceBandPct = band;
-    return limits;
+    return riskLimitsFrom(row, this.deps.config);
   }
 
   private async owned(userId: string, orderId: string): Promise<S.StoredOrder> {

@@ -421,6 +421,7 @@ export interface RiskLimitRow {
   max_position: string | null;
   max_open_orders: number | null;
   price_band_pct: string | null;
+  max_daily_loss: string | null;
 }
 
 export const riskLimitsOf = async (

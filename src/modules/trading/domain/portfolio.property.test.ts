@@ -86,6 +86,16 @@ function fingerprint(p: Portfolio): string {
   return JSON.stringify({ accounts, ledger, journal: p.ledger.journal().length });
 }
 
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/** Σ of `realizedOn` over the days a run can reach. */
+const realizedByDay = (p: Portfolio, a: string): Decimal => {
+  let sum = Decimal.ZERO;
+  for (let day = T0; day <= T0 + 10 * DAY; day += DAY) sum = sum.add(p.realizedOn(a, day));
+  return sum;
+};
+
 function checkInvariants(p: Portfolio, marks: Marks): void {
   for (const [currency, sum] of p.ledger.trialBalance()) {
     expect(`${currency} ${s(sum)}`).toBe(`${currency} 0`);
@@ -105,6 +115,8 @@ function checkInvariants(p: Portfolio, marks: Marks): void {
     expect(s(v.equity)).toBe(s(cash.add(marked)));
     // Fees sit inside realized PnL and cost basis, so nothing is lost between the two.
     expect(s(v.equity.sub(v.netContributions))).toBe(s(v.realizedPnl.add(v.unrealizedPnl)));
+    // Each sale's result lands on exactly one day: the days add up to the lifetime total.
+    expect(s(realizedByDay(p, a))).toBe(s(v.realizedPnl));
   }
 }
 
@@ -120,7 +132,8 @@ function run(cmds: Cmd[]): { p: Portfolio; marks: Map<string, Decimal> } {
   let n = 0;
   for (const c of cmds) {
     n++;
-    const ts = T0 + (n >> 1); // pairs of commands share an instant, as fills of one bar do
+    // Pairs of commands share an instant, as fills of one bar do; 80 commands span 5 UTC days.
+    const ts = T0 + (n >> 1) * 3 * HOUR;
     if (c.t === 'deposit') {
       const args = {
         id: `dep-${n}`,
@@ -240,6 +253,9 @@ describe('ledger and portfolio properties', () => {
               positions: ACCOUNTS.map((a) => q.positionsOf(a)),
               valuations: ACCOUNTS.map((a) => q.valuation(a, marks)),
               journal: q.ledger.journal().map((e) => [e.id, e.kind, e.ts]),
+              daily: ACCOUNTS.map((a) =>
+                Array.from({ length: 6 }, (_, i) => s(q.realizedOn(a, T0 + i * DAY))),
+              ),
             });
           expect(view(replayed)).toBe(view(p));
           expect(view(again)).toBe(view(p));

@@ -22,6 +22,10 @@
  *
  * Unrealized PnL = quantity × mark − cost basis, which is (mark − average cost) × quantity
  * without rounding the average.
+ *
+ * Realized PnL is also summed per account, quote currency and UTC day of the fill's own
+ * timestamp (`realizedOn`), so a portfolio replayed from the journal, or driven by a simulated
+ * clock, knows each day's result without asking what time it is now.
  */
 import { Decimal } from '../../../core/decimal.js';
 import type { Fill } from './types.js';
@@ -94,6 +98,8 @@ export class Portfolio {
   private readonly instruments = new Map<string, Map<string, SpotInstrument>>();
   private readonly positions = new Map<string, Map<string, Position>>();
   private readonly series = new Map<string, EquitySeries>();
+  /** account → quote currency → UTC day start (ms) → realized units that day. */
+  private readonly daily = new Map<string, Map<string, Map<number, bigint>>>();
 
   constructor(instruments: Iterable<SpotInstrument>, options: PortfolioOptions = {}) {
     this.valuationCurrency = options.valuationCurrency ?? 'USDT';
@@ -157,7 +163,9 @@ export class Portfolio {
       const removed = covered === 0n ? 0n : proRataUnits(p.cost, covered, p.qty);
       p.qty -= covered;
       p.cost -= removed;
-      p.realized += (quoteFee === 0n ? notional : notional - quoteFee) - removed;
+      const realized = (quoteFee === 0n ? notional : notional - quoteFee) - removed;
+      p.realized += realized;
+      this.addDaily(fill.accountId, p.legs.quote, fill.ts, realized);
     }
     p.fills++;
     if (quoteFee !== 0n) p.fees += quoteFee;
@@ -169,6 +177,17 @@ export class Portfolio {
     let p = this.positions.get(accountId)?.get(symbol);
     while (p !== undefined && p.legs.venue !== venue) p = p.next;
     return p && p.fills > 0 ? view(p) : undefined;
+  }
+
+  /**
+   * Realized PnL of the account's fills whose timestamp falls on the UTC day starting at
+   * `dayStartMs` (any instant of that day will do), in `currency` (default: the valuation
+   * currency), net of sell fees; a buy's fee is part of its cost, so it counts on the day the
+   * position is sold.
+   */
+  realizedOn(accountId: string, dayStartMs: number, currency = this.valuationCurrency): Decimal {
+    const units = this.daily.get(accountId)?.get(currency)?.get(utcDayStart(dayStartMs));
+    return units === undefined ? Decimal.ZERO : Decimal.fromUnits(units);
   }
 
   /** Every instrument the account has traded (flat ones too: they carry realized PnL). */
@@ -288,6 +307,16 @@ export class Portfolio {
     return p;
   }
 
+  private addDaily(accountId: string, currency: string, ts: number, units: bigint): void {
+    if (units === 0n) return;
+    let byCurrency = this.daily.get(accountId);
+    if (!byCurrency) this.daily.set(accountId, (byCurrency = new Map()));
+    let byDay = byCurrency.get(currency);
+    if (!byDay) byCurrency.set(currency, (byDay = new Map()));
+    const day = utcDayStart(ts);
+    byDay.set(day, (byDay.get(day) ?? 0n) + units);
+  }
+
   private each(accountId: string): Position[] {
     const out: Position[] = [];
     for (const head of this.positions.get(accountId)?.values() ?? []) {
@@ -298,6 +327,10 @@ export class Portfolio {
 }
 
 const ONE_UNITS = Decimal.ONE.units;
+const DAY_MS = 86_400_000;
+
+/** Start (ms) of the UTC day holding `ms`; days have no leap seconds in Unix time. */
+export const utcDayStart = (ms: number): number => Math.floor(ms / DAY_MS) * DAY_MS;
 const cmpStr = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 function view(p: Position): PositionView {

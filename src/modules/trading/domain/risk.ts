@@ -121,9 +121,14 @@ export class RiskEngine {
     if (limits.maxDailyLoss && !reduces) {
       const loss = ctx.feesToday.sub(ctx.realizedPnlToday);
       if (loss.gte(limits.maxDailyLoss)) {
+        // Realized PnL already carries the fees of what it closed; fees are shown only when
+        // a caller counts them separately.
+        const made = ctx.feesToday.isZero()
+          ? `realized loss of ${loss} ${q}`
+          : `loss of ${loss} ${q} (realized ${ctx.realizedPnlToday}, fees ${ctx.feesToday})`;
         return deny(
           'max_daily_loss',
-          `today's loss of ${loss} ${q} (realized ${ctx.realizedPnlToday}, fees ${ctx.feesToday}) has reached the daily limit of ${limits.maxDailyLoss} ${q}; only orders that reduce a position are accepted`,
+          `today's ${made} has reached the daily limit of ${limits.maxDailyLoss} ${q}; only orders that reduce a position are accepted`,
         );
       }
     }
