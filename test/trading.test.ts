@@ -499,8 +499,12 @@ describe.each(backends)('trading on $name', (backend) => {
         price: '45000.00',
       })
     ).json();
+    const before = t.app.trading.venue!;
     await t.app.trading.stop();
-    await t.app.trading.venue!.resync();
+    expect(t.app.trading.venue).toBeUndefined();
+    await t.app.trading.start();
+    // A new engine, rebuilt from the database alone.
+    expect(t.app.trading.venue).not.toBe(before);
     expect(t.app.trading.venue!.engine.order(o.id)).toBeDefined();
     expect(await usdt(s)).toMatchObject({ held: '4504.5' }); // 4500 + 4.5
     await inject({ method: 'DELETE', url: `/api/v1/trading/orders/${o.id}`, headers: s.auth });

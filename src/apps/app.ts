@@ -165,7 +165,7 @@ export async function buildApp(config: AppConfig, opts: BuildOptions = {}): Prom
       config,
       feed,
       market: market.view,
-      runVenue: role === 'all',
+      runVenue: role !== 'api',
     });
     const modules = [identity, vault, market, realtime, trading];
 

@@ -21,6 +21,12 @@ export const tradingConfig = {
     min: 1000,
     max: 86400000,
   }),
+  commandTimeoutMs: int('TRADING_COMMAND_TIMEOUT_MS', {
+    doc: 'How long an API process waits for the process running the paper venue to answer a forwarded order command before answering 503 (the order can then be looked up or retried by its client order id)',
+    default: 5000,
+    min: 100,
+    max: 60000,
+  }),
 };
 
 export type TradingConfig = ConfigOf<typeof tradingConfig>;

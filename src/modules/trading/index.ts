@@ -14,6 +14,11 @@ import { tradingRoutes } from './routes.js';
 import { TradingService } from './service.js';
 import { EquitySnapshotter } from './snapshots.js';
 import { PaperVenue, type MarketView } from './venue.js';
+import { serveVenueCommands, VenueClient } from './remote.js';
+import { AdvisoryLease, SoleLease, type Lease } from '../../platform/lease.js';
+
+/** How often the venue's leader says it is alive to the processes forwarding to it. */
+const HEARTBEAT_MS = 1000;
 
 export { tradingConfig, type TradingConfig } from './config.js';
 export type { TradingService, PlaceInput } from './service.js';
@@ -24,21 +29,26 @@ export type { InstrumentRules, MarketTop, MarketTrade, Order, Fill } from './dom
 
 export interface TradingModule extends ModuleRuntime {
   service: TradingService;
-  /** The paper venue, present in the process that runs it (role all). */
-  venue: PaperVenue | undefined;
+  /** The paper venue, while this process leads it. */
+  readonly venue: PaperVenue | undefined;
   /** Account settings and equity history. */
   accounts: AccountSettings;
-  /** Stores equity snapshots, present where the venue runs. */
-  snapshots: EquitySnapshotter | undefined;
-  /** Restores working orders, connects the venue to the market and starts equity snapshots. */
+  /** Stores equity snapshots, while this process leads the venue. */
+  readonly snapshots: EquitySnapshotter | undefined;
+  /** Contends for the venue; the leader restores working orders and serves commands. */
   start(): Promise<void>;
   stop(): Promise<void>;
 }
 
+/** Advisory lock key of the paper venue: 'obscuVEN' as an int8. */
+const VENUE_LOCK_KEY = '8026104356935013710';
+
 /**
- * Trading: accounts, OMS, risk, the paper venue, ledger and portfolio. The venue (one matching
- * engine fed by the market in-process) runs only where `runVenue` is set; other processes
- * serve reads and refuse order commands with 503.
+ * Trading: accounts, OMS, risk, the paper venue, ledger and portfolio. Exactly one process
+ * runs the venue (one matching engine holds the whole book): the embedded build's only
+ * process, or the holder of a PostgreSQL advisory lock among the processes allowed to run it
+ * (`runVenue`). Every other process forwards order commands to the leader over the live feed
+ * and serves reads from the database.
  */
 export function createTradingModule(deps: {
   database: Database;
@@ -52,20 +62,75 @@ export function createTradingModule(deps: {
 }): TradingModule {
   const instruments = deps.market.instruments();
   const books = new Books(instruments);
-  const venue = deps.runVenue
-    ? new PaperVenue({ ...deps, books, instruments, feed: deps.feed })
-    : undefined;
-  const service = new TradingService({ ...deps, books, instruments, venue });
+  let venue: PaperVenue | undefined;
+  let snapshots: EquitySnapshotter | undefined;
+  const remote =
+    deps.feed?.kind === 'redis'
+      ? new VenueClient({
+          feed: deps.feed,
+          timeoutMs: deps.config.commandTimeoutMs,
+          staleMs: 3 * HEARTBEAT_MS,
+        })
+      : undefined;
+  const service = new TradingService({
+    ...deps,
+    books,
+    instruments,
+    venue: () => venue,
+    remote,
+    lastPrice: (v, s) => deps.market.lastPrice?.(v, s),
+  });
   const accounts = new AccountSettings(deps);
-  const snapshots = venue
-    ? new EquitySnapshotter({ ...deps, books, venue, intervalMs: deps.config.snapshotIntervalMs })
-    : undefined;
+  const lease: Lease | undefined = !deps.runVenue
+    ? undefined
+    : deps.database.kind === 'pglite'
+      ? new SoleLease()
+      : new AdvisoryLease(deps.database, deps.logger, {
+          key: VENUE_LOCK_KEY,
+          name: 'paper venue',
+          at: 'trading#lease',
+        });
+
+  async function lead(): Promise<() => Promise<void>> {
+    const v = new PaperVenue({ ...deps, books, instruments, feed: deps.feed });
+    await v.start(deps.market);
+    const s = new EquitySnapshotter({
+      ...deps,
+      books,
+      venue: v,
+      intervalMs: deps.config.snapshotIntervalMs,
+    });
+    s.start();
+    venue = v;
+    snapshots = s;
+    const stopServing =
+      deps.feed?.kind === 'redis'
+        ? serveVenueCommands({
+            feed: deps.feed,
+            logger: deps.logger,
+            heartbeatMs: HEARTBEAT_MS,
+            handle: (op, userId, args) => service.execute(op, userId, args),
+          })
+        : undefined;
+    return async () => {
+      stopServing?.();
+      venue = undefined;
+      snapshots = undefined;
+      await s.stop();
+      await v.stop();
+    };
+  }
+
   return {
     name: 'trading',
     service,
-    venue,
+    get venue() {
+      return venue;
+    },
     accounts,
-    snapshots,
+    get snapshots() {
+      return snapshots;
+    },
     consumers: [
       paperAccountConsumer({
         amount: demoBalance(deps.config),
@@ -78,12 +143,12 @@ export function createTradingModule(deps: {
       await accountRoutes(app, accounts);
     },
     async start() {
-      await venue?.start(deps.market);
-      snapshots?.start();
+      remote?.open();
+      await lease?.start(lead);
     },
     async stop() {
-      await snapshots?.stop();
-      await venue?.stop();
+      await lease?.stop();
+      remote?.close();
     },
   };
 }

@@ -18,6 +18,7 @@ import { provisionPaperAccount } from './provisioning.js';
 import { riskLimitsFrom } from './accounts.js';
 import { dailyLossContext } from './domain/daily-loss.js';
 import * as S from './store.js';
+import type { VenueClient, VenueOp } from './remote.js';
 import { PAPER, type Batch, type PaperVenue } from './venue.js';
 import { balanceView, fillView, orderView, positionView, type OrderView } from './views.js';
 
@@ -89,7 +90,12 @@ export class TradingService {
       config: TradingConfig;
       books: Books;
       instruments: readonly InstrumentRules[];
-      venue: PaperVenue | undefined;
+      /** The paper venue, when this process leads it. */
+      venue: () => PaperVenue | undefined;
+      /** Forwards commands to the leader when this process does not lead. */
+      remote?: VenueClient | undefined;
+      /** Last prices, for marking positions where the venue does not run. */
+      lastPrice?: (venue: string, symbol: string) => Decimal | undefined;
     },
   ) {
     this.bySymbol = new Map(deps.instruments.map((i) => [i.symbol, i]));
@@ -100,13 +106,49 @@ export class TradingService {
   }
 
   private venue(): PaperVenue {
-    if (!this.deps.venue) throw E.venueUnavailable();
-    return this.deps.venue;
+    const v = this.deps.venue();
+    if (!v) throw E.venueUnavailable();
+    return v;
+  }
+
+  /** Where commands go: the venue in this process, or the leader over the feed. */
+  private get forward(): VenueClient | undefined {
+    return this.deps.venue() ? undefined : this.deps.remote;
+  }
+
+  /** Executes a command forwarded by another process (this one leads the venue). */
+  async execute(op: VenueOp, userId: string, args: unknown[]): Promise<unknown> {
+    // Never forwarded again: a process that has just lost the lead answers "unavailable".
+    this.venue();
+    switch (op) {
+      case 'place':
+        return await this.place(userId, args[0] as PlaceInput);
+      case 'cancel':
+        return await this.cancel(userId, args[0] as string);
+      case 'amend':
+        return await this.amend(
+          userId,
+          args[0] as string,
+          args[1] as { price?: string; quantity?: string },
+        );
+    }
+  }
+
+  private marks(): Map<string, Decimal> {
+    const v = this.deps.venue();
+    if (v) return v.marks();
+    const m = new Map<string, Decimal>();
+    for (const i of this.deps.instruments) {
+      const last = this.deps.lastPrice?.(i.venue, i.symbol);
+      if (last && i.quote === 'USDT') m.set(i.base, last);
+    }
+    return m;
   }
 
   /** Reads run after queued commands, so they never see half-applied state. */
   private read<T>(fn: () => Promise<T>): Promise<T> {
-    return this.deps.venue ? this.deps.venue.run(fn) : fn();
+    const v = this.deps.venue();
+    return v ? v.run(fn) : fn();
   }
 
   /** The named account if it is the user's, else the default one (opened on first use). */
@@ -158,6 +200,12 @@ export class TradingService {
   }
 
   async place(userId: string, input: PlaceInput): Promise<{ created: boolean; order: OrderView }> {
+    const remote = this.forward;
+    if (remote) {
+      // A client order id makes a placement whose reply was lost findable and safely retryable.
+      const cid = input.clientOrderId ?? newId();
+      return remote.call('place', userId, [{ ...input, clientOrderId: cid }], cid);
+    }
     const venue = this.venue();
     const accountId = await this.accountIdFor(userId, input.accountId);
     const hash = requestHash(accountId, input);
@@ -249,6 +297,8 @@ export class TradingService {
   }
 
   async cancel(userId: string, orderId: string): Promise<OrderView> {
+    const remote = this.forward;
+    if (remote) return remote.call('cancel', userId, [orderId]);
     const venue = this.venue();
     const owned = await this.owned(userId, orderId);
     return venue.step({
@@ -270,6 +320,8 @@ export class TradingService {
     orderId: string,
     body: { price?: string; quantity?: string },
   ): Promise<OrderView> {
+    const remote = this.forward;
+    if (remote) return remote.call('amend', userId, [orderId, body]);
     const venue = this.venue();
     const owned = await this.owned(userId, orderId);
     const accountId = owned.order.accountId;
@@ -398,7 +450,7 @@ export class TradingService {
     const account = await this.account(userId, accountId);
     return this.read(async () => {
       const p = await this.deps.books.load(this.db, (await S.findAccount(this.db, account.id))!);
-      const marks = this.deps.venue?.marks() ?? new Map<string, Decimal>();
+      const marks = this.marks();
       return p.positionsOf(account.id).map((pos) => positionView(pos, marks.get(pos.base)));
     });
   }
@@ -407,7 +459,7 @@ export class TradingService {
     await this.account(userId);
     const rows = await S.accountsOfUser(this.db, userId);
     return this.read(async () => {
-      const marks = this.deps.venue?.marks() ?? new Map<string, Decimal>();
+      const marks = this.marks();
       const out = [];
       for (const a of rows) {
         const p = await this.deps.books.load(this.db, (await S.findAccount(this.db, a.id))!);

@@ -39,6 +39,8 @@ export const PAPER = 'paper';
 /** What the paper venue needs of the market: the catalogue and, when it runs, its data. */
 export interface MarketView {
   instruments(): readonly InstrumentRules[];
+  /** The last trade price, where known (the market's cache in any process). */
+  lastPrice?(venue: string, symbol: string): Decimal | undefined;
   onTrade?(listener: (t: MarketTrade) => void): () => void;
   onBookTop?(listener: (t: MarketTop) => void): () => void;
 }
