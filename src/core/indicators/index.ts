@@ -1,0 +1,12 @@
+export type { CandleIndicator, Indicator, ScalarIndicator } from './types.js';
+export * from './ema.js';
+export * from './sma.js';
+export * from './rsi.js';
+export * from './true-range.js';
+export * from './atr.js';
+export * from './macd.js';
+export * from './bollinger.js';
+export * from './support-resistance.js';
+export * from './book-imbalance.js';
+export * from './volume-profile.js';
+export * from './batch.js';
