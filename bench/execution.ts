@@ -15,6 +15,8 @@
  * when each order would be its own transaction. Target: at least 5,000 orders/s sustained.
  */
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import inspector from 'node:inspector';
 import { Writable } from 'node:stream';
 import cliProgress from 'cli-progress';
 import pg from 'pg';
@@ -38,6 +40,11 @@ function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
+
+const post = (s: inspector.Session, method: string) =>
+  new Promise<unknown>((resolve, reject) =>
+    s.post(method, (err, res) => (err ? reject(err) : resolve(res))),
+  );
 
 async function baseline(url: string): Promise<number> {
   const pool = new pg.Pool({ connectionString: url, max: 20 });
@@ -122,6 +129,13 @@ async function main() {
       ts: now,
     });
 
+    // BENCH_PROFILE=file.cpuprofile records a CPU profile of the measured phase only.
+    const profiler = process.env.BENCH_PROFILE ? new inspector.Session() : undefined;
+    if (profiler) {
+      profiler.connect();
+      await post(profiler, 'Profiler.enable');
+      await post(profiler, 'Profiler.start');
+    }
     const latencies: number[] = [];
     let placed = 0;
     let filled = 0;
@@ -155,6 +169,10 @@ async function main() {
       }),
     );
     const seconds = (performance.now() - started) / 1000;
+    if (profiler) {
+      const { profile } = (await post(profiler, 'Profiler.stop')) as { profile: unknown };
+      writeFileSync(process.env.BENCH_PROFILE!, JSON.stringify(profile));
+    }
     clearInterval(tick);
     bar.update(SECONDS, { orders: placed });
     bar.stop();

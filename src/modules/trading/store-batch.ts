@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Decimal } from '../../core/decimal.js';
-import { unnestInsert, type Column, type Executor } from '../../platform/db/index.js';
+import { jsonInsert, type Executor } from '../../platform/db/index.js';
 import type { Posting } from './domain/ledger-journal.js';
 import type { Fill, Order } from './domain/types.js';
 import {
@@ -71,68 +71,70 @@ export interface OrderWrite {
 
 const str = (d: Decimal | undefined) => (d === undefined ? null : d.toString());
 
-const ORDER_COLUMNS: readonly Column[] = [
-  ['id', 'uuid'],
-  ['account_id', 'uuid'],
-  ['client_order_id', 'text'],
-  ['request_hash', 'text'],
-  ['venue', 'text'],
-  ['symbol', 'text'],
-  ['side', 'text'],
-  ['type', 'text'],
-  ['time_in_force', 'text'],
-  ['post_only', 'boolean'],
-  ['reduce_only', 'boolean'],
-  ['stop_price', 'numeric'],
-  ['created_at', 'timestamptz'],
-  ['status', 'text'],
-  ['quantity', 'numeric'],
-  ['price', 'numeric'],
-  ['filled_quantity', 'numeric'],
-  ['filled_notional', 'numeric'],
-  ['average_price', 'numeric'],
-  ['fees', 'numeric'],
-  ['reason', 'text'],
-  ['reason_message', 'text'],
-  ['triggered_at', 'timestamptz'],
-  ['hold_currency', 'text'],
-  ['hold_remaining', 'numeric'],
-  ['version', 'integer'],
-  ['updated_at', 'timestamptz'],
+const ORDER_COLUMNS = [
+  'id',
+  'account_id',
+  'client_order_id',
+  'request_hash',
+  'venue',
+  'symbol',
+  'side',
+  'type',
+  'time_in_force',
+  'post_only',
+  'reduce_only',
+  'stop_price',
+  'created_at',
+  'status',
+  'quantity',
+  'price',
+  'filled_quantity',
+  'filled_notional',
+  'average_price',
+  'fees',
+  'reason',
+  'reason_message',
+  'triggered_at',
+  'hold_currency',
+  'hold_remaining',
+  'version',
+  'updated_at',
 ];
+
+const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
 export async function insertOrders(tx: Executor, writes: OrderWrite[]): Promise<void> {
   if (!writes.length) return;
-  const rows = writes.map(({ order: o, held, reasonMessage, insert }) => [
-    o.id,
-    o.accountId,
-    o.clientOrderId,
-    insert!.requestHash,
-    o.venue,
-    o.symbol,
-    o.side,
-    o.type,
-    o.timeInForce,
-    o.postOnly,
-    o.reduceOnly,
-    str(o.stopPrice),
-    new Date(o.createdAt),
-    o.status,
-    o.quantity.toString(),
-    str(o.price),
-    o.filledQuantity.toString(),
-    o.filledNotional.toString(),
-    o.averagePrice.toString(),
-    o.fees.toString(),
-    o.reason ?? null,
-    reasonMessage ?? null,
-    o.triggeredAt === undefined ? null : new Date(o.triggeredAt),
-    insert!.holdCurrency ?? null,
-    held.toString(),
-    o.version,
-    new Date(o.updatedAt),
-  ]);
-  await unnestInsert('orders', ORDER_COLUMNS, rows).execute(tx);
+  const rows = writes.map(({ order: o, held, reasonMessage, insert }) => ({
+    id: o.id,
+    account_id: o.accountId,
+    client_order_id: o.clientOrderId,
+    request_hash: insert!.requestHash,
+    venue: o.venue,
+    symbol: o.symbol,
+    side: o.side,
+    type: o.type,
+    time_in_force: o.timeInForce,
+    post_only: o.postOnly,
+    reduce_only: o.reduceOnly,
+    stop_price: str(o.stopPrice),
+    created_at: iso(o.createdAt),
+    status: o.status,
+    quantity: o.quantity.toString(),
+    price: str(o.price),
+    filled_quantity: o.filledQuantity.toString(),
+    filled_notional: o.filledNotional.toString(),
+    average_price: o.averagePrice.toString(),
+    fees: o.fees.toString(),
+    reason: o.reason ?? null,
+    reason_message: reasonMessage ?? null,
+    triggered_at: iso(o.triggeredAt),
+    hold_currency: insert!.holdCurrency ?? null,
+    hold_remaining: held.toString(),
+    version: o.version,
+    updated_at: iso(o.updatedAt),
+  }));
+  await jsonInsert('orders', ORDER_COLUMNS, rows).execute(tx);
 }
 
 /**
@@ -168,38 +170,38 @@ export async function updateOrders(tx: Executor, writes: OrderWrite[]): Promise<
   }
 }
 
-const FILL_COLUMNS: readonly Column[] = [
-  ['id', 'text'],
-  ['order_id', 'uuid'],
-  ['account_id', 'uuid'],
-  ['venue', 'text'],
-  ['symbol', 'text'],
-  ['side', 'text'],
-  ['price', 'numeric'],
-  ['quantity', 'numeric'],
-  ['fee', 'numeric'],
-  ['fee_currency', 'text'],
-  ['liquidity', 'text'],
-  ['ts', 'timestamptz'],
+const FILL_COLUMNS = [
+  'id',
+  'order_id',
+  'account_id',
+  'venue',
+  'symbol',
+  'side',
+  'price',
+  'quantity',
+  'fee',
+  'fee_currency',
+  'liquidity',
+  'ts',
 ];
 
 export async function insertFills(tx: Executor, fills: Fill[]): Promise<void> {
   if (!fills.length) return;
-  const rows = fills.map((f) => [
-    f.id,
-    f.orderId,
-    f.accountId,
-    f.venue,
-    f.symbol,
-    f.side,
-    f.price.toString(),
-    f.quantity.toString(),
-    f.fee.toString(),
-    f.feeCurrency,
-    f.liquidity,
-    new Date(f.ts),
-  ]);
-  await unnestInsert('fills', FILL_COLUMNS, rows).execute(tx);
+  const rows = fills.map((f) => ({
+    id: f.id,
+    order_id: f.orderId,
+    account_id: f.accountId,
+    venue: f.venue,
+    symbol: f.symbol,
+    side: f.side,
+    price: f.price.toString(),
+    quantity: f.quantity.toString(),
+    fee: f.fee.toString(),
+    fee_currency: f.feeCurrency,
+    liquidity: f.liquidity,
+    ts: iso(f.ts),
+  }));
+  await jsonInsert('fills', FILL_COLUMNS, rows).execute(tx);
 }
 
 export interface LedgerWrite {
@@ -212,29 +214,21 @@ export interface LedgerWrite {
   ts: number;
 }
 
-const LEDGER_COLUMNS: readonly Column[] = [
-  ['id', 'text'],
-  ['account_id', 'uuid'],
-  ['kind', 'text'],
-  ['reference', 'text'],
-  ['fill_id', 'text'],
-  ['postings', 'jsonb'],
-  ['ts', 'timestamptz'],
-];
+const LEDGER_COLUMNS = ['id', 'account_id', 'kind', 'reference', 'fill_id', 'postings', 'ts'];
 
 /** Entries are inserted in the order given, which is the order their `seq` numbers follow. */
 export async function insertLedgerEntries(tx: Executor, entries: LedgerWrite[]): Promise<void> {
   if (!entries.length) return;
-  const rows = entries.map((e) => [
-    e.id,
-    e.accountId,
-    e.kind,
-    e.reference ?? null,
-    e.fillId ?? null,
-    JSON.stringify(e.postings),
-    new Date(e.ts),
-  ]);
-  await unnestInsert('ledger_entries', LEDGER_COLUMNS, rows).execute(tx);
+  const rows = entries.map((e) => ({
+    id: e.id,
+    account_id: e.accountId,
+    kind: e.kind,
+    reference: e.reference ?? null,
+    fill_id: e.fillId ?? null,
+    postings: e.postings,
+    ts: iso(e.ts),
+  }));
+  await jsonInsert('ledger_entries', LEDGER_COLUMNS, rows).execute(tx);
 }
 
 /** Counts ledger writes against several accounts at once; returns each account's new sequence. */

@@ -1,16 +1,8 @@
 import { newId } from '../../core/ids.js';
 import type { Clock } from '../../core/clock.js';
-import { unnestInsert, type Column, type Db, type Executor, type Tx } from '../db/index.js';
+import { jsonInsert, type Db, type Executor, type Tx } from '../db/index.js';
 
-const OUTBOX_COLUMNS: readonly Column[] = [
-  ['event_id', 'uuid'],
-  ['topic', 'text'],
-  ['type', 'text'],
-  ['key', 'text'],
-  ['payload', 'jsonb'],
-  ['ts_event', 'timestamptz'],
-  ['ts_init', 'timestamptz'],
-];
+const OUTBOX_COLUMNS = ['event_id', 'topic', 'type', 'key', 'payload', 'ts_event', 'ts_init'];
 import type { NewEvent } from './types.js';
 
 export type Emit = (...events: NewEvent[]) => Promise<void>;
@@ -32,17 +24,18 @@ export class Outbox {
   async append(tx: Executor, events: NewEvent[]): Promise<void> {
     if (!events.length) return;
     const now = this.clock.now();
-    const init = new Date(now);
-    const rows = events.map((e) => [
-      e.eventId ?? newId(),
-      e.topic,
-      e.type,
-      e.key ?? null,
-      JSON.stringify(e.payload),
-      new Date(e.tsEvent ?? now),
-      init,
-    ]);
-    await unnestInsert('outbox', OUTBOX_COLUMNS, rows).execute(tx);
+    const init = new Date(now).toISOString();
+    const rows = events.map((e) => ({
+      event_id: e.eventId ?? newId(),
+      topic: e.topic,
+      type: e.type,
+      key: e.key ?? null,
+      // Nested as JSON, not as a string: the column takes the value itself.
+      payload: e.payload,
+      ts_event: new Date(e.tsEvent ?? now).toISOString(),
+      ts_init: init,
+    }));
+    await jsonInsert('outbox', OUTBOX_COLUMNS, rows).execute(tx);
   }
 
   /** Runs `fn` in a transaction with an `emit` bound to it; nudges the relay after commit. */

@@ -1,3 +1,3 @@
 export * from './database.js';
 export { migrate, loadMigrations, type Migration } from './migrator.js';
-export { unnestInsert, type Column } from './unnest.js';
+export { jsonInsert } from './json-insert.js';
