@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseFragment } from '../../platform/config/index.js';
-import { marketConfig, replayPlan } from './config.js';
+import { livePlan, marketConfig, replayPlan } from './config.js';
 import { FIXTURES } from './market.fixtures.js';
 
 const parse = (env: Record<string, string>) => parseFragment(marketConfig, env);
@@ -24,7 +24,7 @@ describe('market configuration', () => {
         parse({
           MARKET_SYMBOLS: 'BTC/USDT,DOGE/USDT',
           MARKET_SPEED: '0',
-          MARKET_SOURCE: 'ccxt',
+          MARKET_SOURCE: 'live',
           MARKET_REPLAY_SPEED: 'fast',
         });
       } catch (e) {
@@ -60,5 +60,29 @@ describe('market configuration', () => {
     expect(() =>
       replayPlan(parse({ MARKET_REPLAY_FILE: file, MARKET_REPLAY_SYMBOL: 'DOGE/USDT' })),
     ).toThrow(/MARKET_REPLAY_SYMBOL "DOGE\/USDT"/);
+  });
+
+  it('plans a live source, checking the exchange id and the URL override', () => {
+    expect(
+      livePlan(
+        parse({
+          MARKET_SOURCE: 'ccxt',
+          MARKET_EXCHANGE: 'kraken',
+          MARKET_SYMBOLS: 'ETH/USDT',
+          MARKET_EXCHANGE_URLS: '{"public":"http://127.0.0.1:9"}',
+        }),
+      ),
+    ).toEqual({
+      exchange: 'kraken',
+      venue: 'paper',
+      symbols: ['ETH/USDT'],
+      pollMs: 2000,
+      urls: { public: 'http://127.0.0.1:9' },
+    });
+    expect(() =>
+      livePlan(parse({ MARKET_SOURCE: 'ccxt', MARKET_EXCHANGE: 'nosuchexchange' })),
+    ).toThrow(/MARKET_EXCHANGE "nosuchexchange"/);
+    expect(() => parse({ MARKET_EXCHANGE_URLS: '[1]' })).toThrow(/MARKET_EXCHANGE_URLS/);
+    expect(() => parse({ MARKET_POLL_MS: '10' })).toThrow(/MARKET_POLL_MS/);
   });
 });

@@ -1,6 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
+import ccxt from 'ccxt';
 import {
   ConfigError,
+  int,
   optStr,
   str,
   type ConfigOf,
@@ -39,10 +41,28 @@ const replaySpeed: Field<ReplaySpeed> = {
   },
 };
 
+/** A JSON object merged over CCXT's `urls.api` (a proxy, a testnet, a local test exchange). */
+const exchangeUrls: Field<Record<string, unknown> | undefined> = {
+  env: 'MARKET_EXCHANGE_URLS',
+  doc: "JSON object merged over CCXT's urls.api for the live source, to reach the exchange through a proxy, a testnet or a local test exchange",
+  parse(raw) {
+    if (raw === undefined || raw.trim() === '') return undefined;
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      throw new Error('MARKET_EXCHANGE_URLS must be a JSON object');
+    }
+    if (!value || typeof value !== 'object' || Array.isArray(value))
+      throw new Error('MARKET_EXCHANGE_URLS must be a JSON object');
+    return value as Record<string, unknown>;
+  },
+};
+
 /** Symbols of the paper catalogue; an unknown one is named with the list of known ones. */
 const symbols: Field<readonly string[]> = {
   env: 'MARKET_SYMBOLS',
-  doc: 'Comma-separated instruments of the paper venue to run (default: all of BTC, ETH, SOL, BNB, XRP against USDT)',
+  doc: 'Comma-separated instruments of the catalogue to run, or with MARKET_SOURCE=ccxt to stream from the exchange (default: all of BTC, ETH, SOL, BNB, XRP against USDT)',
   parse(raw) {
     const known = paperInstruments().map((i) => i.symbol);
     if (raw === undefined || raw.trim() === '') return known;
@@ -67,9 +87,9 @@ const symbols: Field<readonly string[]> = {
  */
 export const marketConfig = {
   marketSource: str('MARKET_SOURCE', {
-    doc: 'Where market data comes from: synthetic (a seeded simulated market), replay (a Binance CSV file) or none',
+    doc: 'Where market data comes from: synthetic (a seeded simulated market), replay (a Binance CSV file), ccxt (a live exchange, see MARKET_EXCHANGE) or none',
     default: 'synthetic',
-    oneOf: ['synthetic', 'replay', 'none'],
+    oneOf: ['synthetic', 'replay', 'ccxt', 'none'],
   }),
   marketSeed: str('MARKET_SEED', {
     doc: 'Seed of the synthetic market; with the start time it fixes every price path',
@@ -97,6 +117,23 @@ export const marketConfig = {
     default: PAPER_VENUE,
     pattern: /^[a-z][a-z0-9_-]{0,31}$/,
   }),
+  marketExchange: str('MARKET_EXCHANGE', {
+    doc: 'CCXT id of the exchange MARKET_SOURCE=ccxt streams public trades, book tops and 1m candles from, for MARKET_SYMBOLS (binance, bybit, okx, kraken, coinbase, …)',
+    default: 'binance',
+    pattern: /^[a-z][a-z0-9]{1,31}$/,
+  }),
+  marketLiveVenue: str('MARKET_LIVE_VENUE', {
+    doc: 'Venue the live data is published under: paper (the paper venue then fills against live prices) or another venue name',
+    default: PAPER_VENUE,
+    pattern: /^[a-z][a-z0-9_-]{0,31}$/,
+  }),
+  marketPollMs: int('MARKET_POLL_MS', {
+    doc: 'REST polling interval of the live source, for feeds the exchange cannot stream or whose stream keeps failing',
+    default: 2000,
+    min: 200,
+    max: 600_000,
+  }),
+  marketExchangeUrls: exchangeUrls,
 };
 
 export type MarketConfig = ConfigOf<typeof marketConfig>;
@@ -133,4 +170,30 @@ export function replayPlan(config: MarketConfig): ReplayPlan {
     problems.push(`MARKET_REPLAY_SYMBOL "${given}" is not in the catalogue (${known.join(', ')})`);
   if (problems.length || !kind || !symbol) throw new ConfigError(problems);
   return { file, kind, venue: config.marketReplayVenue, symbol, speed: config.marketReplaySpeed };
+}
+
+export interface LivePlan {
+  exchange: string;
+  venue: string;
+  symbols: readonly string[];
+  pollMs: number;
+  urls: Record<string, unknown> | undefined;
+}
+
+/**
+ * What MARKET_SOURCE=ccxt will stream, checked before anything starts: an exchange CCXT does
+ * not know stops start-up naming MARKET_EXCHANGE.
+ */
+export function livePlan(config: MarketConfig): LivePlan {
+  const exchange = config.marketExchange;
+  if (!(ccxt.exchanges as readonly string[]).includes(exchange)) {
+    throw new ConfigError([`MARKET_EXCHANGE "${exchange}" is not an exchange CCXT supports`]);
+  }
+  return {
+    exchange,
+    venue: config.marketLiveVenue,
+    symbols: config.marketSymbols,
+    pollMs: config.marketPollMs,
+    urls: config.marketExchangeUrls,
+  };
 }

@@ -1,5 +1,13 @@
 export { createMarketModule, type MarketModule, type MarketModuleDeps } from './module.js';
-export { marketConfig, replayPlan, type MarketConfig, type ReplayPlan } from './config.js';
+export {
+  livePlan,
+  marketConfig,
+  replayPlan,
+  type LivePlan,
+  type MarketConfig,
+  type ReplayPlan,
+} from './config.js';
+export { CcxtMarketSource, type CcxtSourceOptions } from './source-ccxt.js';
 export type { CandleQuery, MarketService, MarketStatus } from './service.js';
 export type { MarketView } from './state.js';
 export type { SourceProgress } from './source.js';

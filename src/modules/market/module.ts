@@ -28,6 +28,7 @@ export interface MarketModuleDeps {
   /** Roles `all` and `worker` may run the source (one process at a time); `api` never does. */
   runsSource: boolean;
   timing?: MarketServiceDeps['timing'];
+  live?: MarketServiceDeps['live'];
 }
 
 /**

@@ -4,7 +4,13 @@ import type { Database } from '../../platform/db/index.js';
 import type { Feed } from '../../platform/feed/types.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import { partialsBefore } from './carry.js';
-import { replayPlan, type MarketConfig, type ReplayPlan } from './config.js';
+import {
+  livePlan,
+  replayPlan,
+  type LivePlan,
+  type MarketConfig,
+  type ReplayPlan,
+} from './config.js';
 import {
   defaultSyntheticInstruments,
   paperInstruments,
@@ -23,6 +29,7 @@ import { unknownVenue } from './errors.js';
 import { MarketIngest } from './ingest.js';
 import { AdvisoryLease, SoleLease, type SourceLease } from './lease.js';
 import type { MarketSource, SourceProgress } from './source.js';
+import { CcxtMarketSource, type CcxtSourceOptions } from './source-ccxt.js';
 import { ReplaySource } from './source-replay.js';
 import { SyntheticSource } from './source-synthetic.js';
 import { MarketState, type MarketView } from './state.js';
@@ -47,6 +54,13 @@ export interface MarketServiceDeps {
   lease?: SourceLease;
   /** Pacing of the synthetic source and of the ingest timers (tests shorten them). */
   timing?: { pollMs?: number; persistMs?: number; tickerMs?: number; candleMs?: number };
+  /** Endpoints and pacing of the live source beyond the configuration (tests shorten them). */
+  live?: Partial<
+    Pick<
+      CcxtSourceOptions,
+      'urls' | 'exchangeOptions' | 'backoff' | 'maxWatchFailures' | 'retryWatchMs' | 'gapMs'
+    >
+  >;
 }
 
 export interface CandleQuery {
@@ -60,7 +74,7 @@ export interface CandleQuery {
 }
 
 export interface MarketStatus {
-  source: 'synthetic' | 'replay' | 'none';
+  source: 'synthetic' | 'replay' | 'ccxt' | 'none';
   /** Whether this process runs the source now. */
   leading: boolean;
   progress?: SourceProgress;
@@ -85,6 +99,7 @@ export class MarketService {
   private readonly catalogue: Instrument[];
   private readonly lease: SourceLease;
   private readonly replay: ReplayPlan | undefined;
+  private readonly live: LivePlan | undefined;
   private source: MarketSource | undefined;
   private ingest: MarketIngest | undefined;
   private unfollow: (() => void) | undefined;
@@ -99,6 +114,14 @@ export class MarketService {
     const r = this.replay;
     if (r && !this.catalogue.some((i) => i.venue === r.venue && i.symbol === r.symbol)) {
       this.catalogue.push(...paperInstruments(r.venue).filter((i) => i.symbol === r.symbol));
+    }
+    this.live = d.runsSource && config.marketSource === 'ccxt' ? livePlan(config) : undefined;
+    // Every process, leading or following, must know the venue live data is published under.
+    const liveVenue = config.marketSource === 'ccxt' ? config.marketLiveVenue : undefined;
+    if (liveVenue && liveVenue !== PAPER_VENUE) {
+      this.catalogue.push(
+        ...paperInstruments(liveVenue).filter((i) => config.marketSymbols.includes(i.symbol)),
+      );
     }
     this.state = new MarketState(this.catalogue, d.logger);
     this.lease =
@@ -262,6 +285,20 @@ export class MarketService {
   private async createSource(): Promise<{ source: MarketSource; partials: Candle[] }> {
     const { config, clock } = this.d;
     if (this.replay) return { source: new ReplaySource({ ...this.replay, clock }), partials: [] };
+    if (this.live) {
+      const { urls, ...rest } = this.d.live ?? {};
+      const source = new CcxtMarketSource({
+        exchange: this.live.exchange,
+        venue: this.live.venue,
+        symbols: this.live.symbols,
+        pollMs: this.live.pollMs,
+        logger: this.d.logger,
+        ...rest,
+        ...(this.live.urls || urls ? { urls: { ...this.live.urls, ...urls } } : {}),
+      });
+      // Live candles are the exchange's own; nothing is carried across a restart.
+      return { source, partials: [] };
+    }
     const symbols = this.catalogue.filter((i) => i.venue === PAPER_VENUE).map((i) => i.symbol);
     const resume = await this.resumePoint(PAPER_VENUE, symbols);
     const instruments: SyntheticInstrument[] = defaultSyntheticInstruments(PAPER_VENUE)

@@ -22,15 +22,24 @@ export interface SourceProgress {
   bytesRead?: number;
   totalBytes?: number;
   done: boolean;
+  /** Live sources: possible gaps in trades seen (and backfilled), and those left unfilled. */
+  gaps?: number;
+  unfilledGaps?: number;
+  /** Live sources: duplicate or out-of-order trades dropped. */
+  dropped?: number;
+  /** Live sources: stream resubscriptions after a failure. */
+  reconnects?: number;
+  /** Live sources: feeds (`trades:BTC/USDT`) currently polled over REST instead of streamed. */
+  polling?: string[];
 }
 
 /**
- * A market-data source: synthetic or a replayed file (a CCXT live source will be a third).
- * Push-based, because the synthetic market is pulled on a timer while a replay waits between
- * events; both end up calling the sink.
+ * A market-data source: synthetic, a replayed file, or a live exchange through CCXT.
+ * Push-based, because the synthetic market is pulled on a timer, a replay waits between
+ * events and a live exchange pushes; all end up calling the sink.
  */
 export interface MarketSource {
-  readonly kind: 'synthetic' | 'replay';
+  readonly kind: 'synthetic' | 'replay' | 'ccxt';
   /**
    * `aggregate`: candles are built from the source's trades. `provided`: the source delivers
    * closed candles (klines) and its trades only set the last price.
