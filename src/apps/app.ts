@@ -34,6 +34,7 @@ import type { AppConfig } from './config.js';
 import { seedDemo } from './demo.js';
 import { opsRoutes } from './ops-routes.js';
 import { VERSION } from './version.js';
+import { webUiRoutes } from './web-ui.js';
 
 export interface BuildOptions {
   role?: Role;
@@ -194,6 +195,11 @@ export async function buildApp(config: AppConfig, opts: BuildOptions = {}): Prom
     if (role !== 'worker') {
       http.addHook('onRequest', rateLimitHook(rateLimiter, limits, rateLimitSubjects, clock));
       for (const m of modules) await m.routes?.(http);
+      await webUiRoutes(http, {
+        mode: config.webUi,
+        logger,
+        demo: config.embedded && config.demoSeed,
+      });
     } else {
       // Workers serve only health, readiness and metrics; identity's decorator backs admin auth.
       http.decorate('identity', { service: identity.service, limiter: rateLimiter, limits });

@@ -12,6 +12,7 @@ import {
   parseFragment,
   platformConfig,
   readEnvironment,
+  str,
   type ConfigOf,
   type PlatformConfig,
 } from '../platform/config/index.js';
@@ -27,6 +28,11 @@ const appFragment = {
     doc: 'Create a demo trader (demo@obscura.local / obscura-sandbox) on first start of the embedded build',
     default: true,
   }),
+  webUi: str('WEB_UI', {
+    doc: 'Browser UI at /: auto (serve web/dist, building it at start when missing or stale), prebuilt (serve it as built), off',
+    default: 'auto',
+    oneOf: ['auto', 'prebuilt', 'off'],
+  }),
 };
 
 /** Every variable the platform reads, for docs and the .env.example check. */
@@ -37,7 +43,9 @@ type Parsed = PlatformConfig &
   ConfigOf<typeof vaultConfig> &
   ConfigOf<typeof marketConfig> &
   ConfigOf<typeof realtimeConfig> &
-  ConfigOf<typeof tradingConfig> & { demoSeed: boolean };
+  ConfigOf<typeof tradingConfig> & { demoSeed: boolean; webUi: WebUiMode };
+/** How the browser UI is served; see WEB_UI. */
+export type WebUiMode = 'auto' | 'prebuilt' | 'off';
 export type AppConfig = Omit<Parsed, 'jwtSecret'> & IdentityConfig & { embedded: boolean };
 
 /**

@@ -1,0 +1,202 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildWebUi } from '../src/apps/web-build.js';
+import { Decimal } from '../src/core/decimal.js';
+import { startTestApp, type TestApp } from './helpers/app.js';
+import { backends } from './helpers/backends.js';
+import { waitFor } from './helpers/wait.js';
+
+// The browser UI in real Chromium against a real server: the synthetic market running sixty
+// times faster than the clock, the paper venue matching, the demo trader seeded. The UI only
+// speaks HTTP and WebSocket, so the embedded backend is enough.
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const embedded = backends.find((b) => b.name === 'embedded')!;
+// Without Chromium a developer's run skips this suite; CI installs it, so there it must run.
+const runnable = existsSync(CHROMIUM) || Boolean(process.env.CI);
+
+/** True when `p` settles within `ms`. */
+const settles = (p: Promise<unknown>, ms: number) =>
+  Promise.race([
+    p.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref()),
+  ]);
+
+/** Ends the Chromium processes running on `profile` (ours alone use it). */
+function killProfile(profile: string): void {
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(profile))
+        process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
+  }
+}
+
+/** '9,876.54' → Decimal: the page shows grouped decimals. */
+const shown = (text: string | null) => Decimal.parse((text ?? '').replace(/,/g, '').trim());
+
+describe.skipIf(!runnable)('browser UI', () => {
+  let t: TestApp;
+  let ctx: BrowserContext;
+  let page: Page;
+  let base: string;
+  let profile: string;
+  const shots = join(tmpdir(), 'obscura-ui-failures');
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    await buildWebUi(); // nothing to do when web/dist is newer than web/
+    t = await startTestApp(embedded, {
+      env: {
+        MARKET_SOURCE: 'synthetic',
+        MARKET_SPEED: '60',
+        MARKET_SYMBOLS: 'BTC/USDT,ETH/USDT,SOL/USDT',
+        DEMO_SEED: 'true',
+        WEB_UI: 'prebuilt',
+      },
+    });
+    base = await t.app.http.listen({ port: 0, host: '127.0.0.1' });
+    profile = mkdtempSync(join(tmpdir(), 'obscura-chromium-'));
+    ctx = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      args: ARGS,
+      viewport: { width: 1440, height: 900 },
+    });
+    page = ctx.pages()[0] ?? (await ctx.newPage());
+    page.setDefaultTimeout(10_000);
+    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error' && /Content.Security.Policy|Refused to/i.test(m.text()))
+        problems.push(`policy: ${m.text()}`);
+      // React says this only in its development build, which must never be served.
+      if (m.text().includes('React DevTools')) problems.push('a development build of React');
+    });
+  });
+
+  afterEach(async ({ task }) => {
+    if (task.result?.state !== 'fail' || !page) return;
+    mkdirSync(shots, { recursive: true });
+    const file = join(shots, `${task.name.replace(/[^a-z0-9]+/gi, '-')}.png`);
+    await page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
+    console.error(`screenshot of the failure: ${file}`);
+  });
+
+  afterAll(async () => {
+    // A browser that does not exit is ended by its process id, not left behind for the next run.
+    if (ctx && !(await settles(ctx.close(), 10_000))) killProfile(profile);
+    await t?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  it('serves the app with its own security headers and keeps API 404s as problems', async () => {
+    const res = await fetch(`${base}/market/BTC-USDT`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    expect(res.headers.get('cache-control')).toBe('no-cache');
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toMatch(/connect-src 'self' ws:\/\/127\.0\.0\.1:\d+ wss:\/\/127\.0\.0\.1:\d+/);
+    const html = await res.text();
+    const asset = /\/assets\/[^"]+\.js/.exec(html)?.[0];
+    const js = await fetch(`${base}${asset}`);
+    expect(js.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    for (const path of ['/api/v1/nope', '/docs/nope', '/health/nope', '/assets/nope.js']) {
+      const miss = await fetch(`${base}${path}`);
+      expect([path, miss.status]).toEqual([path, 404]);
+      expect(miss.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    }
+  });
+
+  it('signs in with the demo account', async () => {
+    await page.goto(`${base}/`);
+    await expect.poll(() => page.getByTestId('demo-hint').isVisible()).toBe(true);
+    await page.getByRole('button', { name: 'Use demo account' }).click();
+    await page.getByTestId('live-status').filter({ hasText: 'Live' }).waitFor();
+    await page.waitForURL(/\/market$/);
+    expect(await page.getByRole('link', { name: 'Portfolio' }).isVisible()).toBe(true);
+  });
+
+  it('shows the ticker and the chart, and the last price moves', async () => {
+    const strip = page.getByTestId('ticker-strip');
+    await expect.poll(() => strip.getByRole('link').count()).toBe(3);
+    const btc = page.getByTestId('ticker-last-BTC-USDT');
+    await waitFor(async () => /\d/.test((await btc.textContent()) ?? ''), 10_000);
+    await page.getByTestId('chart').locator('canvas').first().waitFor();
+    await page.getByTestId('chart').getByText('Loading candles…').waitFor({ state: 'hidden' });
+    const first = await page.getByTestId('last-price').textContent();
+    await waitFor(
+      async () => (await page.getByTestId('last-price').textContent()) !== first,
+      15_000,
+      { message: `the last price stayed at ${first}` },
+    );
+  });
+
+  it('places a limit buy below the market, lists it as open, and cancels it', async () => {
+    const last = t.app.market.view.lastPrice('paper', 'BTC/USDT')!;
+    const price = last.mul(Decimal.parse('0.9')).roundToStep(Decimal.parse('0.01')).toFixed(2);
+    await page.getByLabel('Type').selectOption('limit');
+    await page.getByLabel('Price (USDT)').fill(price);
+    await page.getByLabel('Quantity (BTC)').fill('0.001');
+    await page.getByRole('button', { name: 'Buy BTC' }).click();
+    const row = page.getByTestId('open-order');
+    await expect.poll(() => row.count()).toBe(1);
+    expect(shown(await row.locator('td').nth(4).textContent()).eq(Decimal.parse(price))).toBe(true);
+    await row.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => row.count()).toBe(0);
+    await page.getByTestId('open-orders').getByText('No open orders.').waitFor();
+  });
+
+  it('fills a market buy: a fill appears, USDT drops and a BTC position shows', async () => {
+    const usdt = page.getByTestId('balance-USDT').getByTestId('total');
+    const before = shown(await usdt.textContent());
+    await page.getByLabel('Type').selectOption('market');
+    await page.getByLabel('Quantity (BTC)').fill('0.001');
+    await page.getByRole('button', { name: 'Buy BTC' }).click();
+    await page.getByTestId('fill').first().waitFor();
+    await waitFor(async () => shown(await usdt.textContent()).lt(before), 10_000, {
+      message: `USDT stayed at ${before}`,
+    });
+    const position = page.locator('[data-testid="position"][data-symbol="BTC/USDT"]');
+    await position.waitFor();
+    expect(await position.textContent()).toContain('0.001');
+  });
+
+  it("shows the API's error next to the quantity field", async () => {
+    await page.getByLabel('Quantity (BTC)').fill('0');
+    await page.getByRole('button', { name: 'Buy BTC' }).click();
+    const error = page.getByTestId('error-quantity');
+    await error.waitFor();
+    expect(await error.textContent()).toContain('must be greater than 0');
+    // Beside the field it names: directly under the quantity input.
+    const input = await page.getByLabel('Quantity (BTC)').boundingBox();
+    const box = await error.boundingBox();
+    expect(box!.y - (input!.y + input!.height)).toBeLessThan(30);
+  });
+
+  it('stays signed in across a reload, then signs out', async () => {
+    await page.reload();
+    await page.getByTestId('live-status').filter({ hasText: 'Live' }).waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Use demo account' }).waitFor();
+    expect(problems).toEqual([]);
+  });
+});

@@ -1,0 +1,222 @@
+/**
+ * The API's JSON shapes as the app reads them. Money, prices and quantities are decimal
+ * strings and stay strings: the app shows them, it does not compute with them.
+ */
+
+export type Role = 'admin' | 'trader' | 'follower';
+export type Scope = 'read' | 'trade' | 'signals' | 'admin';
+
+export interface User {
+  id: string;
+  email: string;
+  displayName: string;
+  role: Role;
+  disabled: boolean;
+  loginCount: number;
+  lastLoginAt: string | null;
+  createdAt: string;
+}
+
+export interface TokenPair {
+  accessToken: string;
+  refreshToken: string;
+  tokenType: 'Bearer';
+  expiresIn: number;
+}
+
+export interface AuthResult extends TokenPair {
+  user: User;
+}
+
+export interface Instrument {
+  venue: string;
+  symbol: string;
+  base: string;
+  quote: string;
+  tickSize: string;
+  lotSize: string;
+  minQuantity: string;
+  maxQuantity: string;
+  minNotional: string;
+  pricePrecision: number;
+  quantityPrecision: number;
+  makerFee: string;
+  takerFee: string;
+  active: boolean;
+}
+
+export interface Ticker {
+  venue: string;
+  symbol: string;
+  last: string;
+  bid: string | null;
+  ask: string | null;
+  open24h: string;
+  high24h: string;
+  low24h: string;
+  change24h: string;
+  changePercent24h: string;
+  volume24h: string;
+  quoteVolume24h: string;
+  ts: number;
+}
+
+export interface BookTop {
+  venue: string;
+  symbol: string;
+  bidPrice: string;
+  bidSize: string;
+  askPrice: string;
+  askSize: string;
+  ts: number;
+}
+
+export interface Trade {
+  venue: string;
+  symbol: string;
+  id: string;
+  price: string;
+  quantity: string;
+  side: 'buy' | 'sell';
+  ts: number;
+}
+
+export interface Candle {
+  openTime: number;
+  closeTime: number;
+  open: string;
+  high: string;
+  low: string;
+  close: string;
+  volume: string;
+  quoteVolume: string;
+  trades: number;
+  closed: boolean;
+}
+
+export const TIMEFRAMES = ['1m', '5m', '15m', '1h', '4h', '1d'] as const;
+export type Timeframe = (typeof TIMEFRAMES)[number];
+
+export type Side = 'buy' | 'sell';
+export type OrderType = 'market' | 'limit' | 'stop_market' | 'stop_limit';
+export type TimeInForce = 'GTC' | 'IOC' | 'FOK';
+export type OrderStatus =
+  | 'new'
+  | 'accepted'
+  | 'pending_trigger'
+  | 'partially_filled'
+  | 'filled'
+  | 'cancelled'
+  | 'rejected'
+  | 'expired';
+
+export const OPEN_STATUSES: readonly OrderStatus[] = [
+  'accepted',
+  'partially_filled',
+  'pending_trigger',
+];
+
+export interface Order {
+  id: string;
+  accountId: string;
+  clientOrderId: string;
+  venue: string;
+  symbol: string;
+  side: Side;
+  type: OrderType;
+  timeInForce: TimeInForce;
+  postOnly: boolean;
+  reduceOnly: boolean;
+  quantity: string;
+  price?: string;
+  stopPrice?: string;
+  status: OrderStatus;
+  filledQuantity: string;
+  leavesQuantity: string;
+  averagePrice: string;
+  fees: string;
+  reason?: string;
+  reasonMessage?: string;
+  triggeredAt?: string;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Fill {
+  id: string;
+  orderId: string;
+  accountId: string;
+  venue: string;
+  symbol: string;
+  side: Side;
+  price: string;
+  quantity: string;
+  fee: string;
+  feeCurrency: string;
+  liquidity: 'maker' | 'taker';
+  ts: string;
+}
+
+export interface Balance {
+  accountId: string;
+  currency: string;
+  total: string;
+  held: string;
+  available: string;
+}
+
+export interface Position {
+  accountId: string;
+  venue: string;
+  symbol: string;
+  quantity: string;
+  averageCost: string;
+  costBasis: string;
+  realizedPnl: string;
+  feesPaid: string;
+  markPrice: string | null;
+  unrealizedPnl: string | null;
+}
+
+export interface Account {
+  id: string;
+  venue: string;
+  name: string;
+  isDefault: boolean;
+  tradingState: string;
+  createdAt: string;
+  currency: string;
+  equity: string;
+  cash: string;
+  positionsValue: string;
+  realizedPnl: string;
+  unrealizedPnl: string;
+  feesPaid: string;
+  netContributions: string;
+  missingMarks: string[];
+}
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: Scope[];
+  expiresAt: string | null;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+  createdAt: string;
+}
+
+export interface CreatedKey extends ApiKey {
+  /** The whole key; the server shows it this once. */
+  key: string;
+}
+
+export interface Credential {
+  id: string;
+  exchange: string;
+  label: string;
+  keyLast4: string;
+  createdAt: string;
+}
