@@ -5,13 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../src/core/clock.js';
 import { expectValidCandle, FIXTURES, T0 } from '../src/modules/market/market.fixtures.js';
 import { countCandles, listInstrumentRows } from '../src/modules/market/store.js';
-import type { CandleWire } from '../src/modules/market/index.js';
+import { tradeToWire, type CandleWire, type TradeWire } from '../src/modules/market/index.js';
+import { Decimal } from '../src/core/decimal.js';
 import type { App } from '../src/apps/app.js';
 import { backends, freshDatabase } from './helpers/backends.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { waitFor } from './helpers/wait.js';
 
 const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
 const MAR_1 = Date.UTC(2024, 2, 1);
 type Row = Omit<CandleWire, 'venue' | 'symbol' | 'timeframe'>;
 
@@ -76,6 +78,7 @@ describe.each(backends)('market data on $name', (backend) => {
         '/api/v1/market/instruments/paper/DOGE-USDT',
         '/api/v1/market/ticker?symbol=DOGE/USDT',
         '/api/v1/market/book?symbol=DOGEUSDT',
+        '/api/v1/market/trades?symbol=DOGE-USDT',
         '/api/v1/market/candles?symbol=DOGE-USDT&timeframe=1m',
       ]) {
         const res = await get(t.app, url);
@@ -99,6 +102,34 @@ describe.each(backends)('market data on $name', (backend) => {
       await bad('limit=1001', 'querystring:/limit');
       await bad('from=2000&to=1000', 'querystring:/to');
       await bad('from=yesterday', 'querystring:/from');
+      const tooMany = await get(t.app, '/api/v1/market/trades?symbol=BTC/USDT&limit=201');
+      expect(tooMany.statusCode).toBe(400);
+      expect(tooMany.json().errors[0].field).toBe('querystring:/limit');
+    });
+
+    it('serves the latest trades, oldest first, up to the limit', async () => {
+      const res = await get(t.app, '/api/v1/market/trades?symbol=ETH-USDT&limit=20');
+      expect(res.statusCode, res.body).toBe(200);
+      const body = res.json() as { venue: string; symbol: string; trades: TradeWire[] };
+      expect(body).toMatchObject({ venue: 'paper', symbol: 'ETH/USDT' });
+      expect(body.trades).toHaveLength(20);
+      const times = body.trades.map((x) => x.ts);
+      expect(times).toEqual([...times].sort((a, b) => a - b));
+      expect(body.trades.at(-1)).toEqual(
+        tradeToWire(t.app.market.view.lastTrade('paper', 'ETH/USDT')!),
+      );
+      expect(Object.keys(body.trades[0]!)).toEqual([
+        'venue',
+        'symbol',
+        'id',
+        'price',
+        'quantity',
+        'side',
+        'ts',
+      ]);
+      // Without a limit, the default 50.
+      const all = await get(t.app, '/api/v1/market/trades?symbol=ETHUSDT');
+      expect(all.json().trades).toHaveLength(50);
     });
 
     it('serves the persisted closed candles and the running one, all well formed', async () => {
@@ -108,6 +139,9 @@ describe.each(backends)('market data on $name', (backend) => {
         Array.from({ length: 21 }, (_, i) => i),
       );
       expect(minutes.map((c) => c.closed)).toEqual([...Array(20).fill(true), false]);
+      // With MARKET_BACKFILL=0 a first start makes no history up: nothing before T0.
+      expect(await candles(t.app, `symbol=BTC/USDT&timeframe=1m&to=${T0 - 1}`)).toEqual([]);
+      expect(t.app.market.status().progress?.backfill).toBeUndefined();
       for (const c of minutes) expectValidCandle(c, '1m');
       const fives = await candles(t.app, 'symbol=BTC-USDT&timeframe=5m');
       expect(fives.filter((c) => c.closed)).toHaveLength(4);
@@ -165,6 +199,7 @@ describe.each(backends)('market data on $name', (backend) => {
         '/api/v1/market/ticker',
         '/api/v1/market/book',
         '/api/v1/market/candles',
+        '/api/v1/market/trades',
       ])
         expect(doc.paths[p], p).toBeDefined();
     });
@@ -334,6 +369,115 @@ describe.each(backends)('market data on $name', (backend) => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
+
+  it('makes up MARKET_BACKFILL of history on a first start, goes live where it ends, and never again', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'obscura-backfill-'));
+    const db = backend.databaseUrl ? await freshDatabase(backend) : undefined;
+    const env = {
+      MARKET_SOURCE: 'synthetic',
+      MARKET_SYMBOLS: 'BTC/USDT,ETH/USDT',
+      MARKET_BACKFILL: '3h',
+      ...(db ? {} : { DATA_DIR: dataDir }),
+    };
+    const NOW = T0 + 10 * HOUR;
+    const FROM = NOW - 3 * HOUR;
+    const series = async (app: App, timeframe: string) =>
+      candles(app, `symbol=BTC/USDT&timeframe=${timeframe}&from=${FROM}&limit=1000`);
+    try {
+      const clock1 = new SimulatedClock(NOW);
+      const first = await startTestApp(backend, { clock: clock1, env, ...(db ? { db } : {}) });
+      let stored: Row[];
+      try {
+        await waitFor(() => first.app.market.status().progress?.backfill?.done, 20_000, {
+          message: 'backfill done',
+        });
+        expect(first.app.market.status().progress?.backfill).toEqual({
+          from: FROM,
+          to: NOW,
+          done: true,
+        });
+        // History is nobody's to trade: the paper venue and the view have no price yet...
+        expect(first.app.trading.venue!.marks().size).toBe(0);
+        expect(first.app.market.view.lastPrice('paper', 'BTC/USDT')).toBeUndefined();
+        // ...but the tape has its latest trades.
+        const tape = (await get(first.app, '/api/v1/market/trades?symbol=BTC/USDT&limit=5')).json()
+          .trades as TradeWire[];
+        expect(tape).toHaveLength(5);
+        expect(tape.every((x) => x.ts >= FROM && x.ts <= NOW)).toBe(true);
+
+        clock1.advance(90_000);
+        await first.app.market.service.sync();
+        // Live from the end of the history: the venue prices from live trades only.
+        expect(first.app.market.view.lastTrade('paper', 'BTC/USDT')!.ts).toBeGreaterThan(NOW);
+        await waitFor(() => first.app.trading.venue!.marks().get('BTC'), 5000, {
+          message: 'the venue saw a live trade',
+        });
+
+        // Three hours and ninety seconds of minutes, every one, none before the history.
+        const minutes = await series(first.app, '1m');
+        stored = minutes.filter((c) => c.closed);
+        expect(stored.map((c) => (c.openTime - FROM) / MINUTE)).toEqual(
+          Array.from({ length: 181 }, (_, i) => i),
+        );
+        for (const c of minutes) expectValidCandle(c, '1m');
+        expect(await candles(first.app, `symbol=BTC/USDT&timeframe=1m&to=${FROM - 1}`)).toEqual([]);
+        // Longer timeframes are exactly their minutes, as when the market runs live.
+        const rollup = (part: Row[]) => ({
+          open: part[0]!.open,
+          close: part.at(-1)!.close,
+          high: part
+            .map((m) => Decimal.parse(m.high))
+            .reduce((a, b) => Decimal.max(a, b))
+            .toString(),
+          low: part
+            .map((m) => Decimal.parse(m.low))
+            .reduce((a, b) => Decimal.min(a, b))
+            .toString(),
+          volume: part.reduce((a, m) => a.add(Decimal.parse(m.volume)), Decimal.ZERO).toString(),
+          trades: part.reduce((n, m) => n + m.trades, 0),
+        });
+        for (const [timeframe, n, count] of [
+          ['5m', 5, 36],
+          ['1h', 60, 3],
+        ] as const) {
+          const closed = (await series(first.app, timeframe)).filter((c) => c.closed);
+          expect(closed, timeframe).toHaveLength(count);
+          closed.forEach((c, k) => {
+            expectValidCandle(c, timeframe);
+            const part = stored.slice(k * n, (k + 1) * n);
+            expect(c.openTime).toBe(part[0]!.openTime);
+            expect({
+              ...c,
+              high: Decimal.parse(c.high).toString(),
+              low: Decimal.parse(c.low).toString(),
+              volume: Decimal.parse(c.volume).toString(),
+            }).toMatchObject(rollup(part));
+          });
+        }
+        expect(first.logs.text).toContain('market history backfilled');
+      } finally {
+        await first.close();
+      }
+
+      // A restart finds stored candles: it resumes after them and makes nothing up.
+      const clock2 = new SimulatedClock(NOW + 2 * HOUR);
+      const second = await startTestApp(backend, { clock: clock2, env, ...(db ? { db } : {}) });
+      try {
+        clock2.advance(MINUTE);
+        await second.app.market.service.sync();
+        expect(second.app.market.status().progress?.backfill).toBeUndefined();
+        expect(second.logs.text).not.toMatch(/market#backfill|backfillFrom/);
+        const after = (await series(second.app, '1m')).filter((c) => c.closed);
+        expect(after.slice(0, stored.length)).toEqual(stored);
+        expect(after[stored.length]!.openTime).toBe(NOW + 2 * HOUR);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await db?.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   if (backend.name === 'postgres+redis') {
     it('runs the source in one process; the others follow the feed and take over', async () => {

@@ -10,8 +10,9 @@ import { backends } from './helpers/backends.js';
 import { waitFor } from './helpers/wait.js';
 
 // The browser UI in real Chromium against a real server: the synthetic market running sixty
-// times faster than the clock, the paper venue matching, the demo trader seeded. The UI only
-// speaks HTTP and WebSocket, so the embedded backend is enough.
+// times faster than the clock after making up a few hours of history, the paper venue
+// matching, the demo trader seeded, equity stored every second. The UI only speaks HTTP and
+// WebSocket, so the embedded backend is enough.
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = [
@@ -69,6 +70,8 @@ describe.skipIf(!runnable)('browser UI', () => {
         MARKET_SOURCE: 'synthetic',
         MARKET_SPEED: '60',
         MARKET_SYMBOLS: 'BTC/USDT,ETH/USDT,SOL/USDT',
+        MARKET_BACKFILL: '6h',
+        TRADING_SNAPSHOT_INTERVAL_MS: '1000',
         DEMO_SEED: 'true',
         WEB_UI: 'prebuilt',
       },
@@ -150,6 +153,35 @@ describe.skipIf(!runnable)('browser UI', () => {
     );
   });
 
+  it('fills the trades tape from the API as the page loads, before any live trade', async () => {
+    // A tab of its own whose live trades are held back on the way in: what its tape shows
+    // came over REST.
+    const tab = await ctx.newPage();
+    try {
+      await tab.routeWebSocket(/\/ws$/, (ws) => {
+        const server = ws.connectToServer();
+        server.onMessage((m) => {
+          if (typeof m === 'string' && m.startsWith('{"type":"trades"')) return;
+          ws.send(m);
+        });
+      });
+      await tab.goto(`${base}/`);
+      const [recent] = await Promise.all([
+        tab.waitForResponse((r) => r.url().includes('/api/v1/market/trades?')),
+        tab.getByRole('button', { name: 'Use demo account' }).click(),
+      ]);
+      const { trades } = (await recent.json()) as { trades: Array<{ price: string }> };
+      expect(trades).toHaveLength(40);
+      const rows = tab.getByTestId('trades').getByTestId('trade');
+      await expect.poll(() => rows.count()).toBe(40);
+      // Newest on top: the last trade of the answer.
+      const top = shown(await rows.first().locator('td').first().textContent());
+      expect(top.eq(Decimal.parse(trades.at(-1)!.price))).toBe(true);
+    } finally {
+      await tab.close();
+    }
+  });
+
   it('places a limit buy below the market, lists it as open, and cancels it', async () => {
     const last = t.app.market.view.lastPrice('paper', 'BTC/USDT')!;
     const price = last.mul(Decimal.parse('0.9')).roundToStep(Decimal.parse('0.01')).toFixed(2);
@@ -190,6 +222,22 @@ describe.skipIf(!runnable)('browser UI', () => {
     const input = await page.getByLabel('Quantity (BTC)').boundingBox();
     const box = await error.boundingBox();
     expect(box!.y - (input!.y + input!.height)).toBeLessThan(30);
+  });
+
+  it('charts the stored equity series on the portfolio page, and keeps adding to it', async () => {
+    await page.getByRole('link', { name: 'Portfolio' }).click();
+    await page.waitForURL(/\/portfolio$/);
+    const chart = page.getByTestId('equity-chart');
+    // The snapshots stored every second before the page opened are on the line at once.
+    await expect
+      .poll(async () => Number(await chart.getAttribute('data-stored')))
+      .toBeGreaterThan(1);
+    const samples = Number(await chart.getAttribute('data-samples'));
+    await expect
+      .poll(async () => Number(await chart.getAttribute('data-samples')), { timeout: 15_000 })
+      .toBeGreaterThan(samples);
+    await page.getByRole('link', { name: 'Market' }).click();
+    await page.waitForURL(/\/market/);
   });
 
   it('stays signed in across a reload, then signs out', async () => {

@@ -46,6 +46,8 @@ export async function startTestApp(
     AUTH_CACHE_MS: '0',
     // Suites drive prices themselves; a suite about the live market sets its own source.
     MARKET_SOURCE: 'none',
+    // A suite running the synthetic market asks for history when it is about history.
+    MARKET_BACKFILL: '0',
     // Suites serve whatever web/dist holds and never build it; test/ui.test.ts builds it once.
     WEB_UI: 'prebuilt',
     ...(db.url

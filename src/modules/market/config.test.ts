@@ -14,6 +14,16 @@ describe('market configuration', () => {
     expect(c.marketReplaySpeed).toBe(1);
   });
 
+  it('reads the backfill as a duration: a day by default, 0 for none', () => {
+    expect(parse({}).marketBackfill).toBe(86_400_000);
+    expect(parse({ MARKET_BACKFILL: '90m' }).marketBackfill).toBe(5_400_000);
+    expect(parse({ MARKET_BACKFILL: '2d' }).marketBackfill).toBe(172_800_000);
+    expect(parse({ MARKET_BACKFILL: '1.5h' }).marketBackfill).toBe(5_400_000);
+    expect(parse({ MARKET_BACKFILL: '0' }).marketBackfill).toBe(0);
+    for (const bad of ['24', 'a day', '-1h', '8d'])
+      expect(() => parse({ MARKET_BACKFILL: bad }), bad).toThrow(/MARKET_BACKFILL/);
+  });
+
   it('normalizes symbols and names every bad variable at once', () => {
     expect(parse({ MARKET_SYMBOLS: 'btc-usdt, ETHUSDT,BTC/USDT' }).marketSymbols).toEqual([
       'BTC/USDT',

@@ -59,6 +59,30 @@ const exchangeUrls: Field<Record<string, unknown> | undefined> = {
   },
 };
 
+const DURATION_UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+/** Beyond a week a backfill stops being "recent history" and takes minutes; replay a file. */
+const MAX_BACKFILL_MS = 7 * 86_400_000;
+
+/** A span of market time such as `24h`, `90m` or `2d`; `0` turns the backfill off. */
+const backfill: Field<number> = {
+  env: 'MARKET_BACKFILL',
+  doc: 'Market history the synthetic market makes up on its first start (no stored candles yet), so charts open full: a duration such as 24h, 90m or 2d (at most 7d) before the start, run in the background; 0 turns it off',
+  example: '24h',
+  defaultValue: '24h',
+  parse(raw) {
+    const text = raw === undefined || raw.trim() === '' ? '24h' : raw.trim().toLowerCase();
+    const m = /^(\d+(?:\.\d+)?)\s*([smhd])?$/.exec(text);
+    const unit = m?.[2] ?? (m?.[1] === '0' ? 's' : undefined);
+    if (!m || !unit)
+      throw new Error(
+        `MARKET_BACKFILL must be a duration such as 24h, 90m or 2d, or 0 (got "${raw}")`,
+      );
+    const ms = Math.round(Number(m[1]) * DURATION_UNITS[unit]!);
+    if (ms > MAX_BACKFILL_MS) throw new Error(`MARKET_BACKFILL must be at most 7d (got "${raw}")`);
+    return ms;
+  },
+};
+
 /** Symbols of the paper catalogue; an unknown one is named with the list of known ones. */
 const symbols: Field<readonly string[]> = {
   env: 'MARKET_SYMBOLS',
@@ -101,6 +125,7 @@ export const marketConfig = {
     1,
   ),
   marketSymbols: symbols,
+  marketBackfill: backfill,
   marketReplayFile: optStr('MARKET_REPLAY_FILE', {
     doc: 'Binance public-data CSV file (klines or trades) replayed when MARKET_SOURCE=replay, e.g. BTCUSDT-1m-2024-03-01.csv',
   }),

@@ -12,7 +12,12 @@ import type { CandleWire, TickerWire } from './wire.js';
 const MINUTE = 60_000;
 const d = Decimal.parse;
 
-function pipeline(o: { symbols?: string[]; candles?: 'aggregate' | 'provided'; speed?: number }) {
+function pipeline(o: {
+  symbols?: string[];
+  candles?: 'aggregate' | 'provided';
+  speed?: number;
+  backfillFrom?: number;
+}) {
   const symbols = o.symbols ?? ['BTC/USDT', 'ETH/USDT'];
   const clock = new SimulatedClock(T0);
   const feed = new RecordingFeed();
@@ -35,6 +40,7 @@ function pipeline(o: { symbols?: string[]; candles?: 'aggregate' | 'provided'; s
     instruments: defaultSyntheticInstruments().filter((s) => symbols.includes(s.instrument.symbol)),
     seed: 'ingest',
     startTime: T0,
+    ...(o.backfillFrom === undefined ? {} : { backfillFrom: o.backfillFrom }),
     clock,
     speed: o.speed ?? 1,
   });
@@ -97,6 +103,45 @@ describe('market ingest on a simulated clock', () => {
       (c) => c.closed,
     );
     expect(closed.map((c) => c.openTime)).toEqual([T0, T0 + MINUTE, T0 + 2 * MINUTE]);
+  });
+
+  it('builds candles and tickers from history but offers none of its trades or quotes as live', async () => {
+    vi.useFakeTimers();
+    const p = pipeline({ symbols: ['BTC/USDT'], backfillFrom: T0 - 30 * MINUTE });
+    const seen: Trade[] = [];
+    p.state.onTrade((t) => seen.push(t));
+    p.ingest.start();
+    p.source.catchUp(p.ingest);
+    // Half an hour of history up to the clock: its candles are written and published as
+    // live ones are, but no trade or quote reached the feed, the listeners or the last price.
+    await p.ingest.persist();
+    const minutes = p.written.filter((c) => c.timeframe === '1m');
+    expect(minutes.map((c) => (c.openTime - T0) / MINUTE)).toEqual(
+      Array.from({ length: 30 }, (_, i) => i - 30),
+    );
+    expect(p.written.filter((c) => c.timeframe === '15m')).toHaveLength(2);
+    expect(p.feed.on('md.candles.paper.BTC/USDT.1m')).toHaveLength(30);
+    expect(p.feed.on('md.trades.')).toEqual([]);
+    expect(p.feed.on('md.book.')).toEqual([]);
+    expect(seen).toEqual([]);
+    expect(p.state.lastPrice('paper', 'BTC/USDT')).toBeUndefined();
+    // The tape and the 24 h ticker have them, and the ticker goes out at the switch.
+    const recent = p.state.recentTrades('paper', 'BTC/USDT', 5);
+    expect(recent).toHaveLength(5);
+    expect(recent.at(-1)!.ts).toBeLessThanOrEqual(T0);
+    expect(p.ingest.ticker('paper', 'BTC/USDT')!.last.eq(recent.at(-1)!.price)).toBe(true);
+    vi.advanceTimersByTime(250);
+    expect(p.feed.on('md.ticker.')).toHaveLength(1);
+
+    // Live from here: the next minute's trades go everywhere.
+    p.clock.advance(MINUTE);
+    p.source.catchUp(p.ingest);
+    const live = p.feed.on('md.trades.paper.BTC/USDT') as Array<{ ts: number }>;
+    expect(live.length).toBeGreaterThan(10);
+    expect(live.every((t) => t.ts > T0)).toBe(true);
+    expect(seen).toHaveLength(live.length);
+    expect(p.state.lastPrice('paper', 'BTC/USDT')).toBeDefined();
+    void p.ingest.stop();
   });
 
   it('throttles tickers to one per interval per instrument and running candles to one per timeframe', () => {

@@ -52,6 +52,11 @@ const periodKey = (c: Candle) =>
  * every trade, so they are published on timers for the instruments that changed (at most 4
  * tickers and 2 running candles per timeframe a second); every closed candle is published at
  * once.
+ *
+ * History (a synthetic market's backfill) goes through the same candles and tickers and is
+ * kept among the recent trades, but its trades and quotes reach neither the live feed nor
+ * the view's listeners: the paper venue must not fill resting orders against a past nobody
+ * could trade in, and screens need the candles, not a million old prints.
  */
 export class MarketIngest implements MarketSink, LiveSource {
   private readonly aggregator = new CandleAggregator();
@@ -65,6 +70,7 @@ export class MarketIngest implements MarketSink, LiveSource {
   private now: number | undefined;
   private timers: NodeJS.Timeout[] = [];
   private dropped = 0;
+  private replaying = false;
   /** Earlier parts of the running periods, stored before a restart (see carry.ts). */
   private readonly carried = new Map<string, Candle>();
 
@@ -125,6 +131,14 @@ export class MarketIngest implements MarketSink, LiveSource {
     if (this.pending.length > BACKLOG) await this.persist();
   }
 
+  history(on: boolean): void {
+    if (this.replaying && !on) {
+      // Tickers were computed all along; screens get them as they stand at the switch.
+      for (const i of this.o.state.instruments()) this.changedTickers.add(key(i.venue, i.symbol));
+    }
+    this.replaying = on;
+  }
+
   // ── LiveSource ──────────────────────────────────────────────────────────────────────────
 
   ticker(venue: string, symbol: string): Ticker | undefined {
@@ -176,6 +190,11 @@ export class MarketIngest implements MarketSink, LiveSource {
   private onTrade(t: Trade): void {
     if (this.o.candles === 'aggregate') this.closed(this.aggregator.onTrade(t));
     this.tickers.onTrade(t);
+    if (this.replaying) {
+      this.o.state.recordTrade(t);
+      this.changedCandles.add(key(t.venue, t.symbol));
+      return;
+    }
     this.o.state.applyTrade(t);
     this.o.feed.publish(channels.trades(t.venue, t.symbol), tradeToWire(t));
     const k = key(t.venue, t.symbol);
@@ -185,6 +204,7 @@ export class MarketIngest implements MarketSink, LiveSource {
 
   private onBookTop(b: BookTop): void {
     this.tickers.onBookTop(b);
+    if (this.replaying) return;
     this.o.state.applyBookTop(b);
     this.o.feed.publish(channels.book(b.venue, b.symbol), bookTopToWire(b));
     this.changedTickers.add(key(b.venue, b.symbol));

@@ -6,11 +6,13 @@ import type { Timeframe } from './domain/types.js';
 import { noMarketData, unknownVenue } from './errors.js';
 import * as S from './schemas.js';
 import type { MarketService } from './service.js';
+import { RECENT_TRADES } from './state.js';
 import {
   bookTopToWire,
   candleToWire,
   instrumentToWire,
   tickerToWire,
+  tradeToWire,
   type CandleWire,
 } from './wire.js';
 
@@ -90,6 +92,24 @@ export async function marketRoutes(app: HttpServer, svc: MarketService): Promise
       const b = view.bookTop(i.venue, i.symbol);
       if (!b) throw noMarketData('no_book_top', i.venue, i.symbol);
       return bookTopToWire(b);
+    },
+  });
+
+  app.get('/api/v1/market/trades', {
+    schema: {
+      tags,
+      summary: 'The latest trades of one instrument',
+      description: `The most recent trades this server has seen, oldest first: what a trades tape shows before the live \`trades\` channel takes over. Only the last ${RECENT_TRADES} per instrument are kept, in memory, so this is no history: after a restart it starts again from the first new trade (on a synthetic market's first start, from its backfilled history).`,
+      querystring: S.TradesQuery,
+      response: { 200: S.TradesT },
+    },
+    handler: async (req) => {
+      const i = resolve(req.query.venue, req.query.symbol, 'querystring');
+      return {
+        venue: i.venue,
+        symbol: i.symbol,
+        trades: view.recentTrades(i.venue, i.symbol, req.query.limit).map(tradeToWire),
+      };
     },
   });
 

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { PAPER_VENUE } from './domain/catalogue.js';
 import { TIMEFRAMES, type Timeframe } from './domain/types.js';
+import { RECENT_TRADES } from './state.js';
 
 const closed = { additionalProperties: false } as const;
 
@@ -66,6 +67,20 @@ export const CandlesQuery = Type.Object(
   closed,
 );
 
+export const TradesQuery = Type.Object(
+  {
+    symbol: SymbolText,
+    venue: Venue,
+    limit: Type.Integer({
+      minimum: 1,
+      maximum: RECENT_TRADES,
+      default: 50,
+      description: `How many of the latest trades (at most ${RECENT_TRADES}, the number kept)`,
+    }),
+  },
+  closed,
+);
+
 export const InstrumentT = Type.Object({
   venue: Type.String(),
   symbol: Type.String({ examples: ['BTC/USDT'] }),
@@ -107,6 +122,22 @@ export const BookTopT = Type.Object({
   askPrice: Dec('Best ask price'),
   askSize: Dec('Quantity at the best ask'),
   ts: Ms('Time of the quote'),
+});
+
+export const TradeT = Type.Object({
+  venue: Type.String(),
+  symbol: Type.String(),
+  id: Type.String({ description: "The source's trade id" }),
+  price: Dec('Trade price'),
+  quantity: Dec('Base-asset quantity'),
+  side: Type.String({ enum: ['buy', 'sell'], description: 'Side of the aggressor' }),
+  ts: Ms('Time of the trade'),
+});
+
+export const TradesT = Type.Object({
+  venue: Type.String(),
+  symbol: Type.String(),
+  trades: Type.Array(TradeT, { description: 'Oldest first' }),
 });
 
 export const CandleT = Type.Object({

@@ -307,19 +307,34 @@ export class MarketService {
         const close = resume.lastClose.get(s.instrument.symbol);
         return close ? { ...s, startPrice: close } : s;
       });
+    // Only a first start makes history up: after that the stored candles are the history, and
+    // filling a later gap would write a past the market never showed while it was up.
+    const backfillFrom =
+      resume.lastClose.size === 0 && config.marketBackfill > 0
+        ? periodStart('1m', resume.startTime - config.marketBackfill)
+        : undefined;
+    const pathStart = backfillFrom ?? resume.startTime;
     this.d.logger.info(
       {
         at: 'market#resume',
         startTime: new Date(resume.startTime).toISOString(),
         resumed: [...resume.lastClose.keys()],
+        ...(backfillFrom === undefined
+          ? {}
+          : { backfillFrom: new Date(backfillFrom).toISOString() }),
       },
-      'synthetic market resumes after the stored candles',
+      backfillFrom === undefined
+        ? 'synthetic market resumes after the stored candles'
+        : 'synthetic market starts: making up its recent history first, in the background',
     );
     const source = new SyntheticSource({
       instruments,
       // A new path on every start (a repeat would show as a visible replay), yet reproducible.
-      seed: `${config.marketSeed}@${resume.startTime}`,
+      seed: `${config.marketSeed}@${pathStart}`,
       startTime: resume.startTime,
+      ...(backfillFrom === undefined
+        ? {}
+        : { backfillFrom, onBackfill: this.backfillLog(backfillFrom, resume.startTime) }),
       clock,
       speed: config.marketSpeed,
       intervalMs: this.d.timing?.pollMs,
@@ -334,6 +349,32 @@ export class MarketService {
         ),
     });
     return { source, partials: resume.partials };
+  }
+
+  /** Logs a backfill at each quarter of the way and when it ends, with the time it took. */
+  private backfillLog(from: number, to: number): (reached: number, done: boolean) => void {
+    const log = this.d.logger;
+    // Elapsed wall time is only reported, never used: the clock stays the market's pace.
+    const began = performance.now();
+    let quarter = 0;
+    const hours = Math.round((to - from) / 36_000) / 100;
+    return (reached, done) => {
+      const share = Math.min(1, (reached - from) / (to - from));
+      const ms = Math.round(performance.now() - began);
+      if (done) {
+        log.info(
+          { at: 'market#backfill', hours, ms, reached: new Date(reached).toISOString() },
+          `market history backfilled (${hours} h in ${(ms / 1000).toFixed(1)} s); the synthetic market is live`,
+        );
+        return;
+      }
+      if (share < (quarter + 1) / 4 || share >= 1) return;
+      quarter = Math.floor(share * 4);
+      log.info(
+        { at: 'market#backfill', percent: quarter * 25, ms },
+        `backfilling market history: ${quarter * 25} %`,
+      );
+    };
   }
 
   // ── following ───────────────────────────────────────────────────────────────────────────

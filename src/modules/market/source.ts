@@ -11,6 +11,13 @@ export interface MarketSink {
   advance(ts: number): void;
   /** Lets a source that runs flat out yield to the event loop and to the candle writer. */
   pause(): Promise<void>;
+  /**
+   * Whether the events that follow are history made up after the fact (a synthetic market's
+   * backfill) rather than live: history builds candles and tickers, but nobody could have
+   * traded against it, so it is not offered as trades or quotes. Events are live unless a
+   * source says otherwise.
+   */
+  history?(on: boolean): void;
 }
 
 export interface SourceProgress {
@@ -22,6 +29,8 @@ export interface SourceProgress {
   bytesRead?: number;
   totalBytes?: number;
   done: boolean;
+  /** A synthetic market's history made up on its first start: `[from, to)`, `to` its launch. */
+  backfill?: { from: number; to: number; done: boolean };
   /** Live sources: possible gaps in trades seen (and backfilled), and those left unfilled. */
   gaps?: number;
   unfilledGaps?: number;

@@ -4,7 +4,7 @@ import { Decimal } from '../../core/decimal.js';
 import { paperInstruments } from './domain/catalogue.js';
 import type { Candle, Ticker, Trade } from './domain/types.js';
 import { quietLogger, T0 } from './market.fixtures.js';
-import { MarketState } from './state.js';
+import { MarketState, RECENT_TRADES } from './state.js';
 import { normalizeSymbol, symbolOfBinanceFile } from './symbols.js';
 import {
   bookTopFromWire,
@@ -122,5 +122,29 @@ describe('wire forms', () => {
     expect(tradeFromWire(null)).toBeUndefined();
     expect(bookTopFromWire({ venue: 'paper' })).toBeUndefined();
     expect(candleFromWire({ ...candleToWire(candle(T0, true)), timeframe: '7m' })).toBeUndefined();
+  });
+});
+
+describe('recent trades', () => {
+  it('keeps the last RECENT_TRADES per instrument, oldest first; history does not set the price', () => {
+    const s = state();
+    const at = (n: number, symbol = 'BTC/USDT'): Trade => ({
+      ...trade,
+      symbol,
+      id: String(n),
+      ts: T0 + n,
+    });
+    expect(s.recentTrades('paper', 'BTC/USDT')).toEqual([]);
+    s.recordTrade(at(0));
+    expect(s.lastTrade('paper', 'BTC/USDT')).toBeUndefined();
+    for (let n = 1; n <= RECENT_TRADES + 50; n++) s.applyTrade(at(n));
+    s.applyTrade(at(1, 'ETH/USDT'));
+    const kept = s.recentTrades('paper', 'BTC/USDT');
+    expect(kept.map((t) => Number(t.id))).toEqual(
+      Array.from({ length: RECENT_TRADES }, (_, i) => i + 51),
+    );
+    expect(s.recentTrades('paper', 'BTC/USDT', 3).map((t) => t.id)).toEqual(['248', '249', '250']);
+    expect(s.recentTrades('paper', 'ETH/USDT').map((t) => t.symbol)).toEqual(['ETH/USDT']);
+    expect(s.lastTrade('paper', 'BTC/USDT')!.id).toBe(String(RECENT_TRADES + 50));
   });
 });

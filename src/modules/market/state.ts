@@ -24,6 +24,8 @@ export interface MarketView {
    */
   requireInstrument(venue: string, symbol: string, field?: string): Instrument;
   lastTrade(venue: string, symbol: string): Trade | undefined;
+  /** Up to `limit` of the latest trades this process has seen, oldest first. */
+  recentTrades(venue: string, symbol: string, limit?: number): Trade[];
   lastPrice(venue: string, symbol: string): Decimal | undefined;
   bookTop(venue: string, symbol: string): BookTop | undefined;
   ticker(venue: string, symbol: string): Ticker | undefined;
@@ -42,10 +44,39 @@ export interface LiveSource {
 
 const key = (venue: string, symbol: string) => `${venue}\u0000${symbol}`;
 
+/**
+ * Trades kept per instrument for `recentTrades`: a screen's tape of the latest prints
+ * (`GET /api/v1/market/trades`), not a history. About 200 bytes each, so bounded by the
+ * catalogue, whatever the market's pace.
+ */
+export const RECENT_TRADES = 200;
+
+/** The last `RECENT_TRADES` trades of one instrument, overwritten in place. */
+class TradeRing {
+  private readonly items: Trade[] = [];
+  private next = 0;
+
+  push(t: Trade): void {
+    if (this.items.length < RECENT_TRADES) this.items.push(t);
+    else this.items[this.next] = t;
+    this.next = (this.next + 1) % RECENT_TRADES;
+  }
+
+  /** The newest `n`, oldest first. */
+  latest(n: number): Trade[] {
+    const all =
+      this.items.length < RECENT_TRADES
+        ? this.items
+        : [...this.items.slice(this.next), ...this.items.slice(0, this.next)];
+    return all.slice(-Math.max(0, n));
+  }
+}
+
 /** The in-memory latest state behind `MarketView`. */
 export class MarketState implements MarketView {
   private readonly catalogue = new Map<string, Instrument>();
   private readonly trades = new Map<string, Trade>();
+  private readonly rings = new Map<string, TradeRing>();
   private readonly books = new Map<string, BookTop>();
   private readonly tickers = new Map<string, Ticker>();
   /** Latest candle per series heard on the feed: running, or just closed and maybe unsaved. */
@@ -87,6 +118,10 @@ export class MarketState implements MarketView {
     return this.trades.get(key(venue, symbol));
   }
 
+  recentTrades(venue: string, symbol: string, limit = RECENT_TRADES): Trade[] {
+    return this.rings.get(key(venue, symbol))?.latest(limit) ?? [];
+  }
+
   lastPrice(venue: string, symbol: string): Decimal | undefined {
     return this.lastTrade(venue, symbol)?.price;
   }
@@ -119,8 +154,20 @@ export class MarketState implements MarketView {
   }
 
   applyTrade(t: Trade): void {
+    this.recordTrade(t);
     this.trades.set(key(t.venue, t.symbol), t);
     for (const l of this.tradeListeners) this.notify(l, t, 'trade');
+  }
+
+  /**
+   * Keeps a trade among the recent ones without making it the last price or telling the
+   * listeners: a backfill's history, which nobody could have traded against.
+   */
+  recordTrade(t: Trade): void {
+    const k = key(t.venue, t.symbol);
+    let ring = this.rings.get(k);
+    if (!ring) this.rings.set(k, (ring = new TradeRing()));
+    ring.push(t);
   }
 
   applyBookTop(b: BookTop): void {

@@ -43,16 +43,22 @@ export class EquitySnapshotter {
   private roundBucket = -Infinity;
   private lastBucket = -Infinity;
   private stopped = false;
+  /** Whether the opening round is still to be taken. */
+  private openingDue = false;
 
   constructor(private readonly deps: SnapshotterDeps) {}
 
-  /** Begins watching the clock; the first round is at the next interval boundary. */
+  /**
+   * Begins watching the clock: an opening round as soon as the venue has prices, then one at
+   * every interval boundary.
+   */
   start(): void {
     if (this.timer) return;
     this.stopped = false;
     this.lastBucket = this.bucket();
+    this.openingDue = true;
     const poll = this.deps.pollMs ?? Math.min(this.deps.intervalMs, 1000);
-    this.timer = setInterval(() => void this.tick(), poll);
+    this.timer = setInterval(() => void this.opening().then(() => this.tick()), poll);
     this.timer.unref();
   }
 
@@ -79,6 +85,7 @@ export class EquitySnapshotter {
       }
       if (this.stopped || bucket <= this.lastBucket) return 0;
       this.lastBucket = this.roundBucket = bucket;
+      this.openingDue = false;
       this.round = this.takeRound().finally(() => {
         this.round = undefined;
       });
@@ -86,17 +93,39 @@ export class EquitySnapshotter {
     }
   }
 
+  /**
+   * After a start, funded accounts get a point as soon as the venue has prices, rather than up
+   * to an interval later: after a restart their series goes on at once, and a demo's first
+   * visitor has a point to see. A point missing the mark of something held would show a loss
+   * that never happened, so such accounts wait for the next round. The opening is tried again
+   * on each poll until it stores a point or a regular round has run.
+   */
+  private async opening(): Promise<void> {
+    if (!this.openingDue || this.round || this.stopped) return;
+    if (this.deps.venue.marks().size === 0) return;
+    // Not the round of any interval: a tick waits for it rather than sharing it.
+    this.roundBucket = Number.NaN;
+    const round = this.takeRound(true);
+    this.round = round.finally(() => {
+      this.round = undefined;
+    });
+    if ((await round) > 0) this.openingDue = false;
+  }
+
   private bucket(): number {
     return Math.floor(this.deps.clock.now() / this.deps.intervalMs);
   }
 
-  /** One round; a failure is logged and leaves a gap, the next interval tries again. */
-  private async takeRound(): Promise<number> {
+  /**
+   * One round; a failure is logged and leaves a gap, the next interval tries again. An
+   * opening round stores only the accounts it can value fully.
+   */
+  private async takeRound(opening = false): Promise<number> {
     const { database, logger } = this.deps;
     const started = performance.now();
     try {
       await this.warm();
-      const rows = await this.deps.venue.run(() => this.value());
+      const rows = await this.deps.venue.run(() => this.value(opening));
       const stored = rows.length
         ? await database.db.transaction().execute((tx) => SA.insertEquitySnapshots(tx, rows))
         : 0;
@@ -106,6 +135,7 @@ export class EquitySnapshotter {
           accounts: rows.length,
           stored,
           ms: Math.round(performance.now() - started),
+          ...(opening ? { opening } : {}),
         },
         'equity snapshots stored',
       );
@@ -140,7 +170,7 @@ export class EquitySnapshotter {
   }
 
   /** Values every funded account at this instant; runs inside a venue task. */
-  private async value(): Promise<SA.EquitySnapshotRow[]> {
+  private async value(opening: boolean): Promise<SA.EquitySnapshotRow[]> {
     const db = this.deps.database.db;
     const ts = this.deps.clock.date();
     const marks = this.deps.venue.marks();
@@ -148,6 +178,7 @@ export class EquitySnapshotter {
     for (const account of await SA.fundedAccounts(db, {})) {
       const p = await this.deps.books.load(db, account);
       const v = p.valuation(account.id, marks);
+      if (opening && v.missingMarks.length) continue;
       rows.push({
         account_id: account.id,
         ts,

@@ -12,6 +12,7 @@ import { chartLayout, COLORS } from './chart-theme';
 
 /** A line of equity samples; numbers only as chart coordinates. */
 export function EquityChart({ samples }: { samples: EquitySample[] }) {
+  const stored = samples.filter((s) => s.stored).length;
   const box = useRef<HTMLDivElement>(null);
   const chart = useRef<IChartApi>(undefined);
   const series = useRef<ISeriesApi<'Area'>>(undefined);
@@ -46,9 +47,17 @@ export function EquityChart({ samples }: { samples: EquitySample[] }) {
 
   return (
     <div className="chart equity">
-      <div ref={box} className="chart-canvas" data-testid="equity-chart" />
+      <div
+        ref={box}
+        className="chart-canvas"
+        data-testid="equity-chart"
+        data-stored={stored}
+        data-samples={samples.length}
+      />
       {samples.length < 2 && (
-        <div className="chart-overlay">Collecting samples: the line starts with the next one.</div>
+        <div className="chart-overlay">
+          No equity history yet: the line starts with the next value.
+        </div>
       )}
     </div>
   );

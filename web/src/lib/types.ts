@@ -197,6 +197,31 @@ export interface Account {
   missingMarks: string[];
 }
 
+/** One stored equity snapshot (`GET /api/v1/trading/accounts/{id}/equity`). */
+export interface EquityPoint {
+  ts: string;
+  equity: string;
+  cash: string;
+  positionsValue: string;
+  realizedPnl: string;
+  unrealizedPnl: string;
+  netContributions: string;
+  complete: boolean;
+}
+
+export interface EquitySeries {
+  accountId: string;
+  currency: string | null;
+  intervalMs: number;
+  points: EquityPoint[];
+}
+
+export interface RecentTrades {
+  venue: string;
+  symbol: string;
+  trades: Trade[];
+}
+
 export interface ApiKey {
   id: string;
   name: string;

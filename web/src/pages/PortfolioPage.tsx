@@ -1,3 +1,4 @@
+import { useMemo } from 'react';
 import {
   AccountSummary,
   BalancesTable,
@@ -7,10 +8,38 @@ import {
 import { EquityChart } from '../components/EquityChart';
 import { Empty, Notice, Panel } from '../components/ui';
 import { fmtDateTime } from '../lib/format';
-import { useAccount } from '../state/account';
+import { useResource, useResync } from '../lib/hooks';
+import type { EquitySeries } from '../lib/types';
+import { useAccount, type EquitySample } from '../state/account';
+
+/** A day of snapshots at the default interval of a minute. */
+const STORED_POINTS = 1_440;
+
+/** 60000 → 'minute', 300000 → '5 minutes', 15000 → '15 seconds'. */
+function every(ms: number): string {
+  const [n, unit] = ms % 60_000 === 0 ? [ms / 60_000, 'minute'] : [ms / 1000, 'second'];
+  return n === 1 ? unit : `${n} ${unit}s`;
+}
 
 export function PortfolioPage() {
   const { accounts, equityHistory, loaded, error } = useAccount();
+  const main = accounts.find((a) => a.isDefault) ?? accounts[0];
+  const series = useResource<EquitySeries>(
+    main ? `/api/v1/trading/accounts/${main.id}/equity?limit=${STORED_POINTS}` : undefined,
+  );
+  useResync(() => void series.reload());
+  const points = series.data?.points;
+  const { line, stored, live } = useMemo(() => {
+    const stored = (points ?? []).map((p): EquitySample => ({
+      at: Date.parse(p.ts),
+      equity: p.equity,
+      stored: true,
+    }));
+    // Before the newest snapshot the stored series is the record; after it, this tab's values.
+    const newest = stored.at(-1)?.at ?? -Infinity;
+    const live = equityHistory.filter((s) => s.at > newest);
+    return { line: [...stored, ...live], stored: stored.length, live: live.length };
+  }, [points, equityHistory]);
   return (
     <div className="page portfolio">
       <h1>Portfolio</h1>
@@ -32,18 +61,19 @@ export function PortfolioPage() {
         </Panel>
       ))}
       <Panel
-        title="Equity while this tab is open"
+        title="Equity"
         actions={
           <span className="muted small">
-            {equityHistory.length} {equityHistory.length === 1 ? 'sample' : 'samples'}
+            {stored} stored · {live} live
           </span>
         }
       >
-        <EquityChart samples={equityHistory} />
+        <EquityChart samples={line} />
         <p className="muted small caption">
-          The server keeps no equity history yet: this tab samples the account&apos;s equity every
-          10 seconds and after each fill, from the moment it was opened. Reloading starts a new
-          line.
+          The server values the account and stores its equity every{' '}
+          {every(series.data?.intervalMs ?? 60_000)}; the line shows the latest of those points (up
+          to a day&apos;s worth at one a minute), then the values this tab reads every 10 seconds
+          and after each fill.
         </p>
       </Panel>
       <div className="two-col positions">

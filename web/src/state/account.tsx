@@ -28,6 +28,8 @@ import {
 export interface EquitySample {
   at: number;
   equity: string;
+  /** A snapshot the server stored, rather than a value this tab read. */
+  stored?: boolean;
 }
 
 interface AccountData {
@@ -36,7 +38,10 @@ interface AccountData {
   positions: Position[];
   openOrders: Order[];
   fills: Fill[];
-  /** Equity as this tab saw it since it opened: the server keeps no history of it yet. */
+  /**
+   * Equity of the default account as this tab read it since it opened; the portfolio page
+   * puts it after the server's stored snapshots.
+   */
   equityHistory: EquitySample[];
   loaded: boolean;
   error: string | undefined;
