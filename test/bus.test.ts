@@ -107,6 +107,34 @@ describe.each(backends)('event bus on $name', (backend: Backend) => {
     expect(unpublished).toEqual([]);
   });
 
+  it('skips refused events without an inbox row and runs after-commit work once committed', async () => {
+    const { fresh, db, prefix } = await world();
+    const n = await node(fresh.database, prefix);
+    const after: Array<{ n: number; visible: boolean }> = [];
+    await n.bus.subscribe({
+      name: 'evens',
+      topics: [TOPIC],
+      accepts: (e) => (e.payload as { n: number }).n % 2 === 0,
+      handle: async (event, tx) => {
+        await record('evens')(event, tx);
+        const { n: value } = event.payload as { n: number };
+        // The work sees what the handler's transaction wrote: it has committed.
+        return () => {
+          void effectCount(db, 'evens').then((c) => after.push({ n: value, visible: c > 0 }));
+        };
+      },
+    });
+    n.relay.start();
+    await n.emit(...range(1, 6));
+    await waitFor(() => after.length === 3);
+    expect(await effectCount(db, 'evens')).toBe(3);
+    expect(after.every((a) => a.visible)).toBe(true);
+    expect(after.map((a) => a.n).sort()).toEqual([2, 4, 6]);
+    const inbox = await sql<{ n: string }>`
+      select count(*) as n from processed_events where consumer = 'evens'`.execute(db);
+    expect(Number(inbox.rows[0]!.n)).toBe(3);
+  });
+
   it('retries a failing handler with backoff and keeps only the successful attempt', async () => {
     const { fresh, db, prefix } = await world();
     const n = await node(fresh.database, prefix, { maxAttempts: 5 });

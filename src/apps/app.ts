@@ -167,6 +167,7 @@ export async function buildApp(config: AppConfig, opts: BuildOptions = {}): Prom
       feed,
       market: market.view,
       runVenue: role !== 'api',
+      vault: vault.vault,
     });
     const modules = [identity, vault, market, realtime, trading];
 

@@ -12,8 +12,8 @@ export const topics = {
   /** Order lifecycle: OrderAccepted, OrderDenied, OrderRejected, OrderFilled, OrderCancelled, … */
   tradingOrders: 'trading.orders',
   /**
-   * Trading accounts: AccountOpened, FundsDeposited, RiskLimitsChanged, TradingStateChanged,
-   * AccountRenamed.
+   * Trading accounts: AccountOpened, FundsDeposited, FundsTransferred, RiskLimitsChanged,
+   * TradingStateChanged, AccountRenamed, ExchangeAccountLinked, ExchangeBalanceSynced.
    */
   tradingAccounts: 'trading.accounts',
 } as const;
@@ -30,6 +30,8 @@ export const channels = {
   ticker: (venue: string, symbol: string) => `md.ticker.${venue}.${symbol}`,
   candles: (venue: string, symbol: string, timeframe: string) =>
     `md.candles.${venue}.${symbol}.${timeframe}`,
+  /** Internal: a process changed which accounts copy trading fans out (payload `{}`). */
+  copyDirectory: 'copy.directory',
   /** Private: `user.<userId>.<kind>` where kind is orders, fills, positions or balances. */
   user: (userId: string, kind: 'orders' | 'fills' | 'positions' | 'balances') =>
     `user.${userId}.${kind}`,

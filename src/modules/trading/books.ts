@@ -1,7 +1,9 @@
 import { Decimal } from '../../core/decimal.js';
 import type { Executor } from '../../platform/db/index.js';
+import type { TransactionKind } from './domain/ledger-journal.js';
 import { deposit } from './domain/ledger-transactions.js';
 import { Portfolio, type SpotInstrument } from './domain/portfolio.js';
+import { fillInstruments } from './live-ledger.js';
 import * as S from './store.js';
 
 interface Book {
@@ -27,16 +29,28 @@ export class Books {
     const known = this.books.get(account.id);
     if (known && known.seq === seq) return known.portfolio;
     const portfolio = new Portfolio(this.instruments);
-    for (const e of await S.journalOf(db, account.id)) {
+    const journal = await S.journalOf(db, account.id);
+    for (const i of fillInstruments(journal, this.instruments)) portfolio.addInstrument(i);
+    for (const e of journal) {
+      const ts = new Date(e.ts).getTime();
       const r = e.fill
         ? portfolio.applyFill(e.fill)
-        : deposit(portfolio.ledger, {
-            id: e.id,
-            ts: new Date(e.ts).getTime(),
-            accountId: account.id,
-            currency: e.currency!,
-            amount: Decimal.parse(e.amount!),
-          });
+        : e.kind === 'deposit' && e.currency !== null && e.amount !== null
+          ? deposit(portfolio.ledger, {
+              id: e.id,
+              ts,
+              accountId: account.id,
+              currency: e.currency,
+              amount: Decimal.parse(e.amount),
+            })
+          : // Transfers and fees replay as the postings they were journaled with.
+            portfolio.ledger.post({
+              id: e.id,
+              ts,
+              kind: e.kind as TransactionKind,
+              ...(e.reference === null ? {} : { reference: e.reference }),
+              postings: e.postings.map((p) => ({ ...p, amount: Decimal.parse(p.amount) })),
+            });
       if (!r.ok) throw new Error(`journal entry ${e.id} does not replay: ${r.error.message}`);
     }
     for (const s of await S.openOrders(db, { accountId: account.id })) {

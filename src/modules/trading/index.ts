@@ -16,15 +16,29 @@ import { EquitySnapshotter } from './snapshots.js';
 import { PaperVenue, type MarketView } from './venue.js';
 import { serveVenueCommands, VenueClient } from './remote.js';
 import { AdvisoryLease, SoleLease, type Lease } from '../../platform/lease.js';
+import type { Vault } from '../vault/index.js';
+import { ExchangeLinker } from './live-link.js';
+import { liveAccountRoutes } from './live-routes.js';
+import { LiveVenues } from './live-venue.js';
 
 /** How often the venue's leader says it is alive to the processes forwarding to it. */
 const HEARTBEAT_MS = 1000;
 
 export { tradingConfig, type TradingConfig } from './config.js';
-export type { TradingService, PlaceInput } from './service.js';
+export type {
+  TradingService,
+  PlaceInput,
+  PlaceRequest,
+  PlaceOutcome,
+  AccountState,
+  TransferInput,
+} from './service.js';
+export type { OrderView } from './views.js';
 export type { MarketView, PaperVenue } from './venue.js';
 export type { AccountSettings } from './accounts.js';
 export type { EquitySnapshotter } from './snapshots.js';
+export type { LiveVenues } from './live-venue.js';
+export type { ConnectionView } from './live-status.js';
 export type { InstrumentRules, MarketTop, MarketTrade, Order, Fill } from './domain/types.js';
 
 export interface TradingModule extends ModuleRuntime {
@@ -35,6 +49,8 @@ export interface TradingModule extends ModuleRuntime {
   accounts: AccountSettings;
   /** Stores equity snapshots, while this process leads the venue. */
   readonly snapshots: EquitySnapshotter | undefined;
+  /** Exchange accounts' connectors and orders, while this process leads the venue. */
+  readonly live: LiveVenues | undefined;
   /** Contends for the venue; the leader restores working orders and serves commands. */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -59,11 +75,14 @@ export function createTradingModule(deps: {
   market: MarketView;
   feed?: Feed | undefined;
   runVenue: boolean;
+  /** Opens the credentials of linked exchange accounts. */
+  vault: Pick<Vault, 'decryptForExecution'>;
 }): TradingModule {
   const instruments = deps.market.instruments();
   const books = new Books(instruments);
   let venue: PaperVenue | undefined;
   let snapshots: EquitySnapshotter | undefined;
+  let live: LiveVenues | undefined;
   const remote =
     deps.feed?.kind === 'redis'
       ? new VenueClient({
@@ -79,8 +98,10 @@ export function createTradingModule(deps: {
     venue: () => venue,
     remote,
     lastPrice: (v, s) => deps.market.lastPrice?.(v, s),
+    live: () => live,
   });
   const accounts = new AccountSettings(deps);
+  const linker = new ExchangeLinker(deps);
   const lease: Lease | undefined = !deps.runVenue
     ? undefined
     : deps.database.kind === 'pglite'
@@ -101,8 +122,11 @@ export function createTradingModule(deps: {
       intervalMs: deps.config.snapshotIntervalMs,
     });
     s.start();
+    const l = new LiveVenues({ ...deps, books, risk: service.risk, marks: () => v.marks() });
+    await l.start();
     venue = v;
     snapshots = s;
+    live = l;
     const stopServing =
       deps.feed?.kind === 'redis'
         ? serveVenueCommands({
@@ -116,6 +140,8 @@ export function createTradingModule(deps: {
       stopServing?.();
       venue = undefined;
       snapshots = undefined;
+      live = undefined;
+      await l.stop();
       await s.stop();
       await v.stop();
     };
@@ -131,6 +157,9 @@ export function createTradingModule(deps: {
     get snapshots() {
       return snapshots;
     },
+    get live() {
+      return live;
+    },
     consumers: [
       paperAccountConsumer({
         amount: demoBalance(deps.config),
@@ -141,6 +170,7 @@ export function createTradingModule(deps: {
     routes: async (app: HttpServer) => {
       await tradingRoutes(app, service);
       await accountRoutes(app, accounts);
+      await liveAccountRoutes(app, linker, service);
     },
     async start() {
       remote?.open();

@@ -21,7 +21,8 @@ const REQUESTS = 'rpc.venue.commands';
 const ALIVE = 'rpc.venue.alive';
 const REPLY_PREFIX = 'rpc.venue.reply.';
 
-export type VenueOp = 'place' | 'cancel' | 'amend';
+/** `placeMany` carries a whole batch of placements (copy-trading fan-out) in one message. */
+export type VenueOp = 'place' | 'placeMany' | 'cancel' | 'amend';
 
 interface Request {
   id: string;

@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
 import { Decimal } from '../../core/decimal.js';
+import { AppError, type ErrorKind } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { topics } from '../../core/topics.js';
-import type { Outbox } from '../../platform/bus/index.js';
-import type { Database } from '../../platform/db/index.js';
+import type { NewEvent, Outbox } from '../../platform/bus/index.js';
+import type { Database, Tx } from '../../platform/db/index.js';
 import type { Books } from './books.js';
 import { demoBalance, type TradingConfig } from './config.js';
+import { feesAccount, userAccount } from './domain/ledger-accounts.js';
+import type { TransactionInput } from './domain/ledger-journal.js';
 import { feeFor } from './domain/matching-config.js';
 import type { MatchingOutput } from './domain/matching.js';
 import * as machine from './domain/order-machine.js';
@@ -18,9 +21,17 @@ import { provisionPaperAccount } from './provisioning.js';
 import { riskLimitsFrom } from './accounts.js';
 import { dailyLossContext } from './domain/daily-loss.js';
 import * as S from './store.js';
+import {
+  accountsById,
+  bumpJournals,
+  insertLedgerEntries,
+  ordersByClientId,
+  type LedgerWrite,
+} from './store-batch.js';
 import type { VenueClient, VenueOp } from './remote.js';
 import { PAPER, type Batch, type PaperVenue } from './venue.js';
 import { balanceView, fillView, orderView, positionView, type OrderView } from './views.js';
+import { connectionViews, type ConnectionView } from './live-status.js';
 
 export interface PlaceInput {
   symbol: string;
@@ -36,7 +47,77 @@ export interface PlaceInput {
   accountId?: string;
 }
 
+/** Orders on exchange accounts (`LiveVenues`), in the process that runs the venues. */
+export interface LiveRouting {
+  isLive(accountId: string): Promise<boolean>;
+  place(
+    accountId: string,
+    requestHash: string,
+    input: PlaceInput,
+  ): Promise<{ created: boolean; order: OrderView }>;
+  cancel(order: Order): Promise<OrderView>;
+  amend(order: Order, body: { price?: string; quantity?: string }): Promise<OrderView>;
+  status(accountId: string): ConnectionView | undefined;
+}
+
+/** One placement of a batch: whose order, and the body `place` would take. */
+export interface PlaceRequest {
+  userId: string;
+  input: PlaceInput;
+}
+
+/**
+ * What became of one placement of a batch; a refusal is a value, as in a single placement.
+ * `filledNotional` is Σ price × quantity of its fills, exact (the average price is rounded).
+ */
+export type PlaceOutcome =
+  | { ok: true; created: boolean; order: OrderView; filledNotional: string }
+  | { ok: false; error: { kind: ErrorKind; code: string; message: string } };
+
+/** What a sizing planner needs of an account, read from the books the venue keeps. */
+export interface AccountState {
+  accountId: string;
+  userId: string;
+  /** Currency `equity` is measured in. */
+  currency: string;
+  /** Cash plus every balance at the last prices. */
+  equity: Decimal;
+  /** Free balance (total − held) per currency held. */
+  available: ReadonlyMap<string, Decimal>;
+}
+
+/**
+ * A movement between two users' accounts (a copy-trading fee). It is journaled as two
+ * entries, `<id>` on the payer and `<id>:in` on the payee, through the clearing account
+ * `fees:<via>:<currency>`, which they leave at zero: each account's journal then holds only
+ * its own leg and replays on its own.
+ */
+export interface TransferInput {
+  id: string;
+  ts: number;
+  kind: 'fee' | 'transfer';
+  /** What caused it (a follow id), for audit. */
+  reference: string;
+  from: string;
+  to: string;
+  currency: string;
+  amount: Decimal;
+  via: string;
+}
+
 const HUNDRED = Decimal.fromInt(100);
+/** Ids per look-up query: far below PostgreSQL's parameter cap, few round trips. */
+const LOOKUP_CHUNK = 1000;
+
+type Placed = { created: boolean; order: OrderView; filledNotional: string };
+
+const outcomeOf = (r: PromiseSettledResult<Placed>): PlaceOutcome => {
+  if (r.status === 'fulfilled') return { ok: true, ...r.value };
+  const e = r.reason;
+  return e instanceof AppError
+    ? { ok: false, error: { kind: e.kind, code: e.code, message: e.message } }
+    : { ok: false, error: { kind: 'internal', code: 'internal_error', message: String(e) } };
+};
 
 /** Hash of what makes two placements the same request (the account resolved, defaults filled). */
 function requestHash(accountId: string, i: PlaceInput): string {
@@ -96,6 +177,8 @@ export class TradingService {
       remote?: VenueClient | undefined;
       /** Last prices, for marking positions where the venue does not run. */
       lastPrice?: (venue: string, symbol: string) => Decimal | undefined;
+      /** Exchange accounts' orders, when this process leads the venues. */
+      live?: () => LiveRouting | undefined;
     },
   ) {
     this.bySymbol = new Map(deps.instruments.map((i) => [i.symbol, i]));
@@ -123,6 +206,8 @@ export class TradingService {
     switch (op) {
       case 'place':
         return await this.place(userId, args[0] as PlaceInput);
+      case 'placeMany':
+        return await this.placeMany(args[0] as PlaceRequest[]);
       case 'cancel':
         return await this.cancel(userId, args[0] as string);
       case 'amend':
@@ -132,6 +217,16 @@ export class TradingService {
           args[1] as { price?: string; quantity?: string },
         );
     }
+  }
+
+  /** Whether this process runs the paper venue (and so may post transfers and read its books). */
+  leadsVenue(): boolean {
+    return this.deps.venue() !== undefined;
+  }
+
+  /** Each base currency at its last trade price, in USDT. */
+  markPrices(): Map<string, Decimal> {
+    return this.marks();
   }
 
   private marks(): Map<string, Decimal> {
@@ -209,6 +304,8 @@ export class TradingService {
     const venue = this.venue();
     const accountId = await this.accountIdFor(userId, input.accountId);
     const hash = requestHash(accountId, input);
+    const live = this.deps.live?.();
+    if (live && (await live.isLive(accountId))) return live.place(accountId, hash, input);
     return venue.step({
       accounts: [accountId],
       ...(input.clientOrderId !== undefined
@@ -216,6 +313,202 @@ export class TradingService {
         : {}),
       run: (b) => this.placeStep(b, venue, accountId, hash, input),
     });
+  }
+
+  /**
+   * Places many orders at once: every step is queued on the venue together, so they are
+   * group-committed a batch at a time instead of one transaction each. Each outcome is that
+   * placement's own, in the order given; a client order id makes each one idempotent.
+   */
+  async placeMany(requests: readonly PlaceRequest[]): Promise<PlaceOutcome[]> {
+    if (!requests.length) return [];
+    const remote = this.forward;
+    if (remote) {
+      const withIds = requests.map((r) => ({
+        userId: r.userId,
+        input: { ...r.input, clientOrderId: r.input.clientOrderId ?? newId() },
+      }));
+      return remote.call('placeMany', '', [withIds]);
+    }
+    const venue = this.venue();
+    const accounts = await this.accountIdsFor(requests);
+    const steps = requests.map((r, i) => {
+      const accountId = accounts[i]!;
+      if (accountId instanceof AppError) return Promise.reject(accountId);
+      const input = r.input;
+      const hash = requestHash(accountId, input);
+      return venue.step<Placed>({
+        accounts: [accountId],
+        ...(input.clientOrderId !== undefined
+          ? { clientIds: [[accountId, input.clientOrderId] as [string, string]] }
+          : {}),
+        run: (b) => {
+          const r = this.placeStep(b, venue, accountId, hash, input);
+          const order =
+            b.orders.get(r.order.id)?.order ??
+            b.clientOrders.get(`${accountId}|${input.clientOrderId}`)?.order;
+          return { ...r, filledNotional: order?.filledNotional.toString() ?? '0' };
+        },
+      });
+    });
+    return (await Promise.allSettled(steps)).map(outcomeOf);
+  }
+
+  /** Orders by (account, client order id), keyed `account|clientOrderId`, with their exact notional. */
+  async ordersByClientIds(
+    pairs: ReadonlyArray<readonly [string, string]>,
+  ): Promise<Map<string, { order: OrderView; filledNotional: string }>> {
+    const out = new Map<string, { order: OrderView; filledNotional: string }>();
+    for (let i = 0; i < pairs.length; i += LOOKUP_CHUNK) {
+      const chunk = pairs.slice(i, i + LOOKUP_CHUNK).map(([a, c]) => [a, c] as [string, string]);
+      for (const [key, s] of await ordersByClientId(this.db, chunk)) {
+        out.set(key, {
+          order: orderView(s.order, s.reasonMessage),
+          filledNotional: s.order.filledNotional.toString(),
+        });
+      }
+    }
+    return out;
+  }
+
+  /** `accountIdFor` for a batch: the owners not known yet are read in a few queries. */
+  private async accountIdsFor(
+    requests: readonly PlaceRequest[],
+  ): Promise<Array<string | AppError>> {
+    const uuid = /^[0-9a-f-]{36}$/i;
+    const unknown = new Set<string>();
+    for (const { userId, input } of requests) {
+      const id = input.accountId?.toLowerCase();
+      if (id !== undefined && uuid.test(id) && this.owners.get(id) !== userId) unknown.add(id);
+    }
+    const list = [...unknown];
+    for (let i = 0; i < list.length; i += LOOKUP_CHUNK) {
+      const rows = await accountsById(this.db, list.slice(i, i + LOOKUP_CHUNK));
+      for (const [id, row] of rows) this.owners.set(id, row.user_id);
+    }
+    const out: Array<string | AppError> = [];
+    for (const { userId, input } of requests) {
+      if (input.accountId === undefined) {
+        out.push(await this.accountIdFor(userId).catch((e: AppError) => e));
+        continue;
+      }
+      const id = input.accountId.toLowerCase();
+      out.push(this.owners.get(id) === userId ? id : E.accountNotFound());
+    }
+    return out;
+  }
+
+  /**
+   * The state of many accounts at once, as the venue's books hold it: equity at the last
+   * prices and free balances. Books this process has not loaded are replayed first (inside a
+   * venue task where the venue runs, so no batch sees a book change under it).
+   */
+  async accountStates(accountIds: readonly string[]): Promise<Map<string, AccountState>> {
+    const ids = [...new Set(accountIds)];
+    const books = this.deps.books;
+    const load = async (list: string[]) => {
+      for (let i = 0; i < list.length; i += LOOKUP_CHUNK) {
+        const rows = await accountsById(this.db, list.slice(i, i + LOOKUP_CHUNK));
+        for (const row of rows.values()) await books.load(this.db, row);
+      }
+    };
+    const venue = this.deps.venue();
+    if (!venue) await load(ids);
+    else {
+      const missing = ids.filter((id) => !books.cached(id));
+      if (missing.length) await venue.run(() => load(missing));
+    }
+    const marks = this.marks();
+    const out = new Map<string, AccountState>();
+    for (const id of ids) {
+      const p = books.cached(id);
+      const userId = books.userOf(id);
+      if (!p || !userId) continue;
+      const available = new Map<string, Decimal>();
+      for (const b of p.ledger.balances(id)) available.set(b.currency, b.available);
+      out.set(id, {
+        accountId: id,
+        userId,
+        currency: p.valuationCurrency,
+        equity: p.valuation(id, marks).equity,
+        available,
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Posts transfers between accounts, and runs `alongside` in the same transaction, so a
+   * caller's own record of them (a fee settlement) commits exactly when they do. Runs as a
+   * venue task: no order can spend the money while it moves. A transfer the payer cannot
+   * cover refuses the whole call (`insufficient_balance`) with nothing written; one already
+   * posted (same id) is skipped.
+   */
+  async postTransfers(
+    transfers: readonly TransferInput[],
+    alongside?: (tx: Tx) => Promise<void>,
+  ): Promise<void> {
+    const venue = this.venue();
+    const books = this.deps.books;
+    await venue.run(async () => {
+      const ids = [...new Set(transfers.flatMap((t) => [t.from, t.to]))];
+      const rows = await accountsById(this.db, ids);
+      for (const id of ids) {
+        const row = rows.get(id);
+        if (!row) throw E.accountNotFound();
+        await books.load(this.db, row);
+      }
+      const entries: LedgerWrite[] = [];
+      const journal = new Map<string, number>();
+      const events: NewEvent[] = [];
+      try {
+        for (const t of transfers) {
+          const clearing = feesAccount(t.via, t.currency);
+          const legs: Array<[string, TransactionInput]> = [
+            [t.from, this.leg(t, t.id, userAccount(t.from, t.currency), clearing)],
+            [t.to, this.leg(t, `${t.id}:in`, clearing, userAccount(t.to, t.currency))],
+          ];
+          for (const [accountId, input] of legs) {
+            const r = books.cached(accountId)!.ledger.post(input);
+            if (!r.ok) throw E.insufficientBalance(r.error.message);
+            if (!r.applied) continue;
+            entries.push({ ...input, accountId });
+            journal.set(accountId, (journal.get(accountId) ?? 0) + 1);
+          }
+          events.push({
+            topic: topics.tradingAccounts,
+            type: 'FundsTransferred',
+            key: t.from,
+            payload: { transferId: t.id, ...t, amount: t.amount.toString() },
+            tsEvent: t.ts,
+          });
+        }
+        let seqs = new Map<string, number>();
+        await this.deps.outbox.transaction(async (tx, emit) => {
+          await insertLedgerEntries(tx, entries);
+          seqs = await bumpJournals(tx, journal);
+          await alongside?.(tx);
+          await emit(...events);
+        });
+        for (const [a, n] of journal) books.wrote(a, seqs.get(a)! - n, seqs.get(a)!);
+      } catch (err) {
+        for (const id of ids) books.forget(id);
+        throw err;
+      }
+    });
+  }
+
+  private leg(t: TransferInput, id: string, debit: string, credit: string): TransactionInput {
+    return {
+      id,
+      ts: t.ts,
+      kind: t.kind,
+      reference: t.reference,
+      postings: [
+        { ledgerAccount: debit, currency: t.currency, amount: t.amount.neg() },
+        { ledgerAccount: credit, currency: t.currency, amount: t.amount },
+      ],
+    };
   }
 
   /** Validation → risk → hold → venue, in memory; the batch writes what it produced. */
@@ -233,6 +526,8 @@ export class TradingService {
     if (prior) return { created: false, order: orderView(prior.order, prior.reasonMessage) };
     const account = b.accounts.get(accountId);
     if (!account) throw E.accountNotFound();
+    // Exchange accounts trade through `LiveVenues`; the paper engine must never hold their orders.
+    if (account.venue !== PAPER) throw E.liveAccountNotBatched();
     const inst = this.bySymbol.get(input.symbol);
     const last = venue.engine.lastPrice(input.symbol);
     const v = validateIntent({ ...input, accountId }, inst, {
@@ -301,6 +596,7 @@ export class TradingService {
     if (remote) return remote.call('cancel', userId, [orderId]);
     const venue = this.venue();
     const owned = await this.owned(userId, orderId);
+    if (owned.order.venue !== PAPER) return this.live().cancel(owned.order);
     return venue.step({
       accounts: [owned.order.accountId],
       run: (b) => {
@@ -324,6 +620,7 @@ export class TradingService {
     if (remote) return remote.call('amend', userId, [orderId, body]);
     const venue = this.venue();
     const owned = await this.owned(userId, orderId);
+    if (owned.order.venue !== PAPER) return this.live().amend(owned.order, body);
     const accountId = owned.order.accountId;
     return venue.step({
       accounts: [accountId],
@@ -361,6 +658,12 @@ export class TradingService {
         return orderView(finalOrder(res, working.id) ?? working);
       },
     });
+  }
+
+  private live(): LiveRouting {
+    const live = this.deps.live?.();
+    if (!live) throw E.venueUnavailable();
+    return live;
   }
 
   private feeRate(o: { postOnly: boolean }, inst: InstrumentRules): Decimal {
@@ -458,6 +761,13 @@ export class TradingService {
   async accounts(userId: string) {
     await this.account(userId);
     const rows = await S.accountsOfUser(this.db, userId);
+    const live = this.deps.live?.();
+    const connections = await connectionViews(
+      this.db,
+      rows.filter((a) => a.venue !== PAPER).map((a) => a.id),
+      this.deps.venue() ? (id) => live?.status(id) : undefined,
+      this.deps.clock.now(),
+    );
     return this.read(async () => {
       const marks = this.marks();
       const out = [];
@@ -480,6 +790,9 @@ export class TradingService {
           feesPaid: v.feesPaid.toString(),
           netContributions: v.netContributions.toString(),
           missingMarks: v.missingMarks,
+          ...(a.venue === PAPER
+            ? {}
+            : { credentialId: a.credential_id ?? null, connection: connections.get(a.id) ?? null }),
         });
       }
       return out;

@@ -16,6 +16,8 @@ export interface AccountRow {
   trading_state: TradingState;
   journal_seq: string;
   created_at: Date;
+  /** The vault credential of a live account; null on paper (and once the credential is deleted). */
+  credential_id?: string | null;
 }
 
 export const OPEN_STATUSES: OrderStatus[] = ['accepted', 'partially_filled', 'pending_trigger'];
@@ -124,8 +126,11 @@ export async function insertLedgerEntry(
 export interface JournalRow {
   kind: string;
   id: string;
+  reference: string | null;
   currency: string | null;
   amount: string | null;
+  /** As journaled: amounts are decimal strings. */
+  postings: Array<{ ledgerAccount: string; currency: string; amount: string }>;
   ts: Date;
   fill: Fill | undefined;
 }
@@ -138,8 +143,11 @@ export async function journalOf(db: Executor, accountId: string): Promise<Journa
     .select([
       'l.kind',
       'l.id',
+      'l.reference',
       'l.currency',
       'l.amount',
+      // A fill replays from its fill row; only other entries need their postings.
+      sql<unknown>`case when l.fill_id is null then l.postings end`.as('postings'),
       'l.ts',
       'f.id as f_id',
       'f.order_id',
@@ -161,8 +169,10 @@ export async function journalOf(db: Executor, accountId: string): Promise<Journa
     rows as Array<
       FillRow & {
         kind: string;
+        reference: string | null;
         currency: string | null;
         amount: string | null;
+        postings: JournalRow['postings'] | string | null;
         f_id: string | null;
         f_ts: Date;
       }
@@ -170,8 +180,10 @@ export async function journalOf(db: Executor, accountId: string): Promise<Journa
   ).map((r) => ({
     kind: r.kind,
     id: r.id,
+    reference: r.reference,
     currency: r.currency,
     amount: r.amount,
+    postings: typeof r.postings === 'string' ? JSON.parse(r.postings) : (r.postings ?? []),
     ts: r.ts,
     fill: r.f_id ? toFill({ ...r, id: r.f_id, ts: r.f_ts }) : undefined,
   }));

@@ -198,8 +198,22 @@ export class Batch {
 /** Refusals of a user's request, raised before a step changes anything. */
 const isExpected = (err: unknown) => err instanceof AppError;
 
-/** Commands per group commit: large enough to amortise a commit, far below PostgreSQL's parameter cap. */
-const MAX_BATCH = 256;
+/**
+ * Commands per group commit: large enough to amortise a commit over a copy-trading fan-out.
+ * Rows are inserted as one JSON parameter whatever their count, and the statements that take
+ * parameters per row are chunked below, so the size is bounded by memory and latency rather
+ * than by PostgreSQL's 65,535-parameter cap.
+ */
+const MAX_BATCH = 1024;
+/** Rows per statement for look-ups and updates that take parameters per row. */
+const STATEMENT_CHUNK = 1000;
+
+const chunks = <T>(list: readonly T[]): T[][] => {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += STATEMENT_CHUNK)
+    out.push(list.slice(i, i + STATEMENT_CHUNK));
+  return out;
+};
 
 /**
  * The paper venue runtime: one `PaperMatchingEngine` fed by market data. Commands and market
@@ -395,37 +409,36 @@ export class PaperVenue {
           if (!this.deps.books.cached(a)) ids.add(a);
     }
     if (!ids.size && !pairs.length) return;
-    const list = [...ids];
+    const list = chunks([...ids]);
     const [rows, limits, prior] = await Promise.all([
-      accountsById(db, list),
-      riskLimitsById(db, list),
-      ordersByClientId(db, pairs),
+      Promise.all(list.map((c) => accountsById(db, c))),
+      Promise.all(list.map((c) => riskLimitsById(db, c))),
+      Promise.all(chunks(pairs).map((c) => ordersByClientId(db, c))),
     ]);
-    for (const [id, row] of rows) {
+    for (const [id, row] of rows.flatMap((m) => [...m])) {
       b.accounts.set(id, row);
       await this.deps.books.load(db, row);
     }
-    for (const [id, l] of limits) b.limits.set(id, l);
-    for (const [k, o] of prior) b.clientOrders.set(k, o);
+    for (const [id, l] of limits.flatMap((m) => [...m])) b.limits.set(id, l);
+    for (const [k, o] of prior.flatMap((m) => [...m])) b.clientOrders.set(k, o);
   }
 
   /** Writes a batch in one transaction. */
   private async write(b: Batch): Promise<void> {
     const writes = b.writes();
-    let seqs = new Map<string, number>();
+    const seqs = new Map<string, number>();
     await this.deps.outbox.transaction(async (tx, emit) => {
       await insertOrders(
         tx,
         writes.filter((w) => w.insert),
       );
-      await updateOrders(
-        tx,
-        writes.filter((w) => !w.insert),
-      );
+      for (const c of chunks(writes.filter((w) => !w.insert))) await updateOrders(tx, c);
       await insertFills(tx, b.fills);
       await insertLedgerEntries(tx, b.ledger);
       if (b.events.length) await emit(...b.events);
-      seqs = await bumpJournals(tx, b.journal);
+      for (const c of chunks([...b.journal])) {
+        for (const [a, n] of await bumpJournals(tx, new Map(c))) seqs.set(a, n);
+      }
     });
     for (const [a, n] of b.journal) {
       const to = seqs.get(a)!;

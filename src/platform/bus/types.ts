@@ -28,16 +28,29 @@ export interface NewEvent<P = unknown> {
 }
 
 /**
+ * Work a handler leaves for after its transaction commits: it may start what must not run
+ * inside that transaction (on PGlite the transaction holds the only connection), knowing that
+ * everything the handler wrote is visible to it. It does not run when the transaction fails.
+ */
+export type AfterCommit = () => void;
+
+/**
  * A consumer's handler. It runs inside a database transaction that also records the event as
  * processed by this consumer, so its effects happen exactly once even when delivery repeats.
  */
-export type EventHandler = (event: BusEvent, tx: Tx) => Promise<void>;
+export type EventHandler = (event: BusEvent, tx: Tx) => Promise<void | AfterCommit>;
 
 export interface ConsumerSpec {
   /** Stable name: the Redis consumer group and the inbox key. */
   name: string;
   topics: string[];
   handle: EventHandler;
+  /**
+   * Decides from the event alone, in memory, whether the handler wants it. An event it refuses
+   * is acknowledged without a transaction or an inbox row, so a consumer that needs a few
+   * events of a busy topic does not pay a commit for every one of the rest.
+   */
+  accepts?: (event: BusEvent) => boolean;
 }
 
 export interface DeadLetter {

@@ -56,7 +56,7 @@ export class Metrics {
     });
     this.eventsHandled = new Counter({
       name: `${p}events_handled_total`,
-      help: 'Events handled by consumers, by outcome (ok, duplicate, retry, dead_letter)',
+      help: 'Events handled by consumers, by outcome (ok, duplicate, skipped, retry, dead_letter)',
       labelNames: ['consumer', 'outcome'],
       registers,
     });

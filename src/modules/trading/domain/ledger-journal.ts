@@ -9,7 +9,12 @@ import { mulUnits } from './accounting.js';
 import { feesAccount, userAccount, venueAccount } from './ledger-accounts.js';
 import type { Fill } from './types.js';
 
-export type TransactionKind = 'deposit' | 'withdrawal' | 'fill' | 'fee' | 'transfer';
+/**
+ * `exchange_sync` brings a live account's ledger in line with the exchange it mirrors: its
+ * opening balances, and later differences (deposits, withdrawals or trades made outside).
+ */
+export type TransactionKind =
+  'deposit' | 'withdrawal' | 'fill' | 'fee' | 'transfer' | 'exchange_sync';
 
 export interface Posting {
   ledgerAccount: string;

@@ -91,7 +91,9 @@ export class Ledger {
       if (available + delta < 0n) return this.insufficient(name, -delta, available);
     }
     // Accounts are interned only now, so a refused transaction leaves no trace at all.
-    const contribution = tx.kind === 'deposit' || tx.kind === 'withdrawal';
+    // Money arriving from or leaving to outside the ledger, which returns must not count as profit.
+    const contribution =
+      tx.kind === 'deposit' || tx.kind === 'withdrawal' || tx.kind === 'exchange_sync';
     for (const [name, delta] of deltas) {
       const i = this.intern(name);
       this.total[i] = this.total[i]! + delta;

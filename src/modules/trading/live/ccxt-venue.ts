@@ -5,13 +5,14 @@ import type {
   Trade as CcxtTrade,
 } from 'ccxt';
 import { systemClock, type Clock } from '../../../core/clock.js';
+import type { Decimal } from '../../../core/decimal.js';
 import type { Logger } from '../../../platform/logging/logger.js';
 import type { Instrument } from '../../market/index.js';
 import type { ExchangeCredentials } from '../../vault/index.js';
 import type { Amendment } from '../domain/order-machine.js';
 import type { InstrumentRules, Order } from '../domain/types.js';
 import { CircuitBreaker, type BreakerOptions, type BreakerSnapshot } from './circuit-breaker.js';
-import { instrumentFromMarket, type PrecisionMode } from './decimals.js';
+import { decimalFromCcxt, instrumentFromMarket, type PrecisionMode } from './decimals.js';
 import { isRetryable, scrub, toVenueError, VenueError } from './errors.js';
 import {
   adapterFor,
@@ -244,6 +245,18 @@ export class CcxtVenueConnector {
     await this.start();
     try {
       return balancesOf(await this.call(() => this.ex.fetchBalance()), this.adapter);
+    } catch (err) {
+      throw this.error(err);
+    }
+  }
+
+  /** The exchange's last trade price of a market, exact where the raw answer has it. */
+  async lastPrice(symbol: string): Promise<Decimal | undefined> {
+    await this.start();
+    try {
+      const t = await this.call(() => this.ex.fetchTicker(symbol));
+      const raw = (t.info as Record<string, unknown> | undefined)?.lastPrice;
+      return decimalFromCcxt(typeof raw === 'string' ? raw : t.last);
     } catch (err) {
       throw this.error(err);
     }
