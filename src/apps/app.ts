@@ -12,6 +12,7 @@ import {
   rateLimitSubjects,
   type IdentityModule,
 } from '../modules/identity/index.js';
+import { createCopyModule, type CopyModule } from '../modules/copy/index.js';
 import { createMarketModule, type MarketModule } from '../modules/market/index.js';
 import { createRealtimeModule } from '../modules/realtime/index.js';
 import { createTradingModule, type TradingModule } from '../modules/trading/index.js';
@@ -59,6 +60,7 @@ export interface App {
   vault: VaultModule;
   market: MarketModule;
   trading: TradingModule;
+  copy: CopyModule;
   /** Starts consumers and the relay (HTTP is ready for inject; call `listen` to bind a port). */
   start(): Promise<void>;
   listen(): Promise<string>;
@@ -169,7 +171,18 @@ export async function buildApp(config: AppConfig, opts: BuildOptions = {}): Prom
       runVenue: role !== 'api',
       vault: vault.vault,
     });
-    const modules = [identity, vault, market, realtime, trading];
+    const copy = createCopyModule({
+      database,
+      outbox,
+      clock,
+      logger,
+      config,
+      feed,
+      trading: trading.service,
+      market: market.view,
+    });
+    // Copy stops before trading: its fan-outs in flight still need the venue.
+    const modules = [identity, vault, market, realtime, copy, trading];
 
     let shuttingDown = false;
     const http = await createHttpServer({
@@ -226,11 +239,13 @@ export async function buildApp(config: AppConfig, opts: BuildOptions = {}): Prom
       vault,
       market,
       trading,
+      copy,
       async start() {
         if (started) return;
         started = true;
         await market.start();
         await trading.start();
+        await copy.start();
         if (role !== 'api') {
           for (const m of modules) for (const c of m.consumers ?? []) await bus.subscribe(c);
         }

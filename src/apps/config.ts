@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { copyConfig } from '../modules/copy/index.js';
 import { identityConfig, type IdentityConfig } from '../modules/identity/index.js';
 import { marketConfig } from '../modules/market/index.js';
 import { realtimeConfig } from '../modules/realtime/index.js';
@@ -24,6 +25,7 @@ const appFragment = {
   ...marketConfig,
   ...realtimeConfig,
   ...tradingConfig,
+  ...copyConfig,
   demoSeed: bool('DEMO_SEED', {
     doc: 'Create a demo trader (demo@obscura.local / obscura-sandbox) on first start of the embedded build',
     default: true,
@@ -43,7 +45,8 @@ type Parsed = PlatformConfig &
   ConfigOf<typeof vaultConfig> &
   ConfigOf<typeof marketConfig> &
   ConfigOf<typeof realtimeConfig> &
-  ConfigOf<typeof tradingConfig> & { demoSeed: boolean; webUi: WebUiMode };
+  ConfigOf<typeof tradingConfig> &
+  ConfigOf<typeof copyConfig> & { demoSeed: boolean; webUi: WebUiMode };
 /** How the browser UI is served; see WEB_UI. */
 export type WebUiMode = 'auto' | 'prebuilt' | 'off';
 export type AppConfig = Omit<Parsed, 'jwtSecret'> & IdentityConfig & { embedded: boolean };

@@ -1,0 +1,63 @@
+import { topics } from '../../core/topics.js';
+import { Decimal } from '../../core/decimal.js';
+import type { ConsumerSpec } from '../../platform/bus/index.js';
+import { isCopyClientOrderId, type Side } from './domain/index.js';
+import type { LeaderDirectory } from './directory.js';
+import type { FanoutExecutor } from './fanout.js';
+import { recordFanouts } from './store-fanout.js';
+
+/** The parts of an `OrderFilled` / `OrderPartiallyFilled` payload a fan-out needs (decimals as text). */
+interface FilledPayload {
+  accountId: string;
+  clientOrderId: string;
+  fill: {
+    id: string;
+    accountId: string;
+    venue: string;
+    symbol: string;
+    side: Side;
+    price: string;
+    quantity: string;
+    ts: number;
+  };
+}
+
+const FILLS = new Set(['OrderFilled', 'OrderPartiallyFilled']);
+
+/**
+ * Fans out the fills of copied accounts. Every other order event is turned away in memory
+ * (`accepts`), so the consumer costs nothing per order of the rest of the platform. For a fill
+ * it records, in the transaction that consumes the event, one fan-out per leader copying the
+ * account, with the leader's position just before the fill; once that commits the fan-out
+ * runs. A fill of a copy order is never fanned out, so follows cannot loop.
+ */
+export function fanoutConsumer(deps: {
+  directory: LeaderDirectory;
+  executor: FanoutExecutor;
+}): ConsumerSpec {
+  return {
+    name: 'copy.fanout',
+    topics: [topics.tradingOrders],
+    accepts(event) {
+      if (!FILLS.has(event.type)) return false;
+      const p = event.payload as Partial<FilledPayload>;
+      return (
+        typeof p.accountId === 'string' &&
+        deps.directory.has(p.accountId) &&
+        !isCopyClientOrderId(p.clientOrderId ?? '')
+      );
+    },
+    async handle(event, tx) {
+      const { fill } = event.payload as FilledPayload;
+      const fresh = await recordFanouts(tx, {
+        ...fill,
+        price: Decimal.parse(fill.price),
+        quantity: Decimal.parse(fill.quantity),
+      });
+      if (!fresh.length) return;
+      return () => {
+        for (const f of fresh) void deps.executor.submit(f);
+      };
+    },
+  };
+}
