@@ -44,6 +44,9 @@ async function serve(base: number) {
       PORT: String(port),
       OBSCURA_ENV_FILE: '/nonexistent',
       DEMO_SEED: 'false',
+      // Building the browser UI at start (a fresh checkout has no web/dist) would load the two
+      // cores enough to leave a request in the accept queue when the listener closes.
+      WEB_UI: 'off',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
