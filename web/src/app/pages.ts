@@ -1,5 +1,6 @@
 import type { ComponentType } from 'react';
 import { ApiKeysPage } from '../pages/ApiKeysPage';
+import { CopyTradingPage } from '../pages/CopyTradingPage';
 import { CredentialsPage } from '../pages/CredentialsPage';
 import { MarketPage } from '../pages/MarketPage';
 import { PortfolioPage } from '../pages/PortfolioPage';
@@ -14,13 +15,14 @@ export interface PageDef {
 }
 
 /**
- * Every page of the app. A new page (copy trading, signals, assessments…) is a component in
+ * Every page of the app. A new page (signals, assessments…) is a component in
  * pages/ and one line here; the server already answers any path outside its own prefixes
  * with the app.
  */
 export const PAGES: PageDef[] = [
   { path: '/market/:symbol?', nav: '/market', title: 'Market', component: MarketPage },
   { path: '/portfolio', nav: '/portfolio', title: 'Portfolio', component: PortfolioPage },
+  { path: '/copy/:tab?/:id?', nav: '/copy', title: 'Copy trading', component: CopyTradingPage },
   { path: '/keys', nav: '/keys', title: 'API keys', component: ApiKeysPage },
   { path: '/credentials', nav: '/credentials', title: 'Exchange keys', component: CredentialsPage },
 ];

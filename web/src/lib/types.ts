@@ -245,3 +245,133 @@ export interface Credential {
   keyLast4: string;
   createdAt: string;
 }
+
+// ── Copy trading ──────────────────────────────────────────────────────────────────────────
+
+export type LeaderStatus = 'active' | 'paused' | 'stopped';
+export type FollowStatus = 'active' | 'paused' | 'drawdown_stopped' | 'ended';
+export type StatsWindow = '7d' | '30d' | '90d' | 'all';
+export type LeaderboardSort = 'return' | 'pnl' | 'drawdown' | 'sharpe' | 'followers';
+export type AllocationMode = 'fixed_ratio' | 'proportional' | 'fixed_amount' | 'equity_cap';
+export type CopyMode = 'both' | 'opens_only' | 'closes_only';
+
+export interface FeeTerms {
+  performanceFeePct: string;
+  subscription: { amount: string; periodDays: number } | null;
+}
+
+export interface Leader {
+  id: string;
+  displayName: string;
+  description: string | null;
+  status: LeaderStatus;
+  accountIds: string[];
+  /** Only in the owner's own view. */
+  payoutAccountId?: string;
+  fees: FeeTerms;
+  followers: number;
+  amountCopying: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/**
+ * One row of the leaderboard. Return, drawdown percent and Sharpe are ratios for ranking, sent
+ * as numbers; PnL and amounts are money and stay strings. Null: no history in the window.
+ */
+export interface LeaderboardRow {
+  rank: number;
+  leader: { id: string; displayName: string; status: LeaderStatus };
+  window: StatsWindow;
+  followers: number;
+  amountCopying: string;
+  returnPct: number | null;
+  pnl: string | null;
+  maxDrawdownPct: number | null;
+  maxDrawdownAmount: string | null;
+  sharpe: number | null;
+  partial: boolean | null;
+  from: string | null;
+  to: string | null;
+  asOf: string;
+}
+
+export interface FollowSettings {
+  mode: AllocationMode;
+  ratio?: string;
+  amountPerTrade?: string;
+  equityCapPct?: string;
+  allocatedAmount: string;
+  maxOrderNotional?: string;
+  maxOpenPositions?: number;
+  drawdownStopPct?: string;
+  closeOnDrawdownStop?: boolean;
+  allow: string[];
+  deny: string[];
+  maxSlippagePct?: string;
+  copyMode: CopyMode;
+}
+
+export interface Follow {
+  id: string;
+  leaderId: string;
+  accountId: string;
+  currency: string;
+  status: FollowStatus;
+  settings: FollowSettings;
+  fees: FeeTerms & {
+    highWaterMark: string;
+    performanceCharged: string;
+    subscriptionCharged: string;
+    lastSettledAt: string | null;
+  };
+  copied: {
+    realizedPnl: string;
+    unrealizedPnl: string;
+    openCost: string;
+    openPositions: number;
+    drawdownPct: string;
+    positions: Array<{
+      symbol: string;
+      quantity: string;
+      cost: string;
+      realizedPnl: string;
+      fees: string;
+    }>;
+  };
+  startedAt: string;
+  endedAt: string | null;
+}
+
+/** A leader fill beside its copy; the platform's own closes have no leader fill. */
+export interface CopyTrade {
+  id: string;
+  followId: string;
+  kind: 'copy' | 'drawdown_close' | 'unfollow_close';
+  status: 'copied' | 'skipped' | 'failed';
+  reason: string | null;
+  message: string | null;
+  action: 'open' | 'close';
+  symbol: string;
+  side: Side;
+  leaderFill: {
+    id: string;
+    price: string | null;
+    quantity: string | null;
+    ts: string | null;
+  } | null;
+  order: {
+    id: string | null;
+    clientOrderId: string | null;
+    quantity: string | null;
+    limitPrice: string | null;
+    filledQuantity: string | null;
+    averagePrice: string | null;
+    fees: string | null;
+  } | null;
+  targetQuantity: string | null;
+  cappedBy: string | null;
+  slippagePct: string | null;
+  latencyMs: number | null;
+  createdAt: string;
+}
