@@ -5,7 +5,7 @@
  * skip row for every follow that placed none, and a ledger that still balances and rebuilds.
  * Needs PostgreSQL and Redis.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Decimal } from '../src/core/decimal.js';
@@ -19,39 +19,11 @@ import { backends } from './helpers/backends.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { insertBulkFollows, insertFundedUsers } from './helpers/provision.js';
 import { waitFor } from './helpers/wait.js';
+import { exited as killed, startWorker } from './helpers/worker.js';
 
 const distributed = backends.find((b) => b.name === 'postgres+redis');
 const FOLLOWERS = 1000;
 const d = (s: string) => Decimal.parse(s);
-
-function startWorker(env: Record<string, string>): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('node', ['bin/obscura.js', 'serve', '--role', 'worker', '--no-migrate'], {
-      env: {
-        ...process.env,
-        ...env,
-        PORT: '0',
-        LOG_LEVEL: 'info',
-        OBSCURA_ENV_FILE: '/nonexistent',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout!.on('data', (b: Buffer) => {
-      out += b.toString();
-      if (out.includes('Obscura listening')) resolve(child);
-    });
-    child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
-    child.once('exit', (code, signal) =>
-      reject(new Error(`worker exited early (${code ?? signal}):\n${out.slice(-2000)}`)),
-    );
-  });
-}
-
-const killed = (child: ChildProcess) =>
-  new Promise<void>((r) =>
-    child.exitCode !== null || child.signalCode ? r() : child.once('exit', () => r()),
-  );
 
 describe.skipIf(!distributed)('a worker killed mid fan-out (PostgreSQL + Redis)', () => {
   let t: TestApp;

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -6,47 +6,20 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildWebUi } from '../src/apps/web-build.js';
 import { signUp, startTestApp, type TestApp } from './helpers/app.js';
 import { backends } from './helpers/backends.js';
+import {
+  CHROMIUM,
+  CHROMIUM_ARGS as ARGS,
+  browserRunnable as runnable,
+  killProfile,
+  settles,
+} from './helpers/browser.js';
 import { waitFor } from './helpers/wait.js';
 
 // The copy-trading pages in real Chromium against a real server on the synthetic market: a
 // leader publishes a profile in the browser, a follower follows through the form, the leader
 // trades through the API and the follower's page shows the copy.
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const embedded = backends.find((b) => b.name === 'embedded')!;
-// Without Chromium a developer's run skips this suite; CI installs it, so there it must run.
-const runnable = existsSync(CHROMIUM) || Boolean(process.env.CI);
-
-const settles = (p: Promise<unknown>, ms: number) =>
-  Promise.race([
-    p.then(
-      () => true,
-      () => true,
-    ),
-    new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref()),
-  ]);
-
-/** Ends the Chromium processes running on `profile` (ours alone use it). */
-function killProfile(profile: string): void {
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(profile))
-        process.kill(Number(pid), 'SIGKILL');
-    } catch {
-      // gone meanwhile
-    }
-  }
-}
 
 type User = Awaited<ReturnType<typeof signUp>>;
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -7,6 +7,13 @@ import { buildWebUi } from '../src/apps/web-build.js';
 import { Decimal } from '../src/core/decimal.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { backends } from './helpers/backends.js';
+import {
+  CHROMIUM,
+  CHROMIUM_ARGS as ARGS,
+  browserRunnable as runnable,
+  killProfile,
+  settles,
+} from './helpers/browser.js';
 import { waitFor } from './helpers/wait.js';
 
 // The browser UI in real Chromium against a real server: the synthetic market running sixty
@@ -14,42 +21,7 @@ import { waitFor } from './helpers/wait.js';
 // matching, the demo trader seeded, equity stored every second. The UI only speaks HTTP and
 // WebSocket, so the embedded backend is enough.
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const embedded = backends.find((b) => b.name === 'embedded')!;
-// Without Chromium a developer's run skips this suite; CI installs it, so there it must run.
-const runnable = existsSync(CHROMIUM) || Boolean(process.env.CI);
-
-/** True when `p` settles within `ms`. */
-const settles = (p: Promise<unknown>, ms: number) =>
-  Promise.race([
-    p.then(
-      () => true,
-      () => true,
-    ),
-    new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref()),
-  ]);
-
-/** Ends the Chromium processes running on `profile` (ours alone use it). */
-function killProfile(profile: string): void {
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(profile))
-        process.kill(Number(pid), 'SIGKILL');
-    } catch {
-      // gone meanwhile
-    }
-  }
-}
 
 /** '9,876.54' → Decimal: the page shows grouped decimals. */
 const shown = (text: string | null) => Decimal.parse((text ?? '').replace(/,/g, '').trim());

@@ -2,7 +2,7 @@
  * Kills a worker process with SIGKILL in the middle of a stream of events, starts another, and
  * shows that every event's effect was applied exactly once. Needs PostgreSQL and Redis.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,40 +12,12 @@ import type { NewEvent } from '../src/platform/bus/index.js';
 import { backends } from './helpers/backends.js';
 import { signUp, startTestApp, type TestApp } from './helpers/app.js';
 import { waitFor } from './helpers/wait.js';
+import { exited as killed, startWorker } from './helpers/worker.js';
 
 const distributed = backends.find((b) => b.name === 'postgres+redis');
 const USERS = 20;
 const LOGINS = 3000;
 const AUDITS = 600;
-
-function startWorker(env: Record<string, string>): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('node', ['bin/obscura.js', 'serve', '--role', 'worker', '--no-migrate'], {
-      env: {
-        ...process.env,
-        ...env,
-        PORT: '0',
-        LOG_LEVEL: 'info',
-        OBSCURA_ENV_FILE: '/nonexistent',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('Obscura listening')) resolve(child);
-    });
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', (code, signal) =>
-      reject(new Error(`worker exited early (${code ?? signal}):\n${out.slice(-2000)}`)),
-    );
-  });
-}
-
-const killed = (child: ChildProcess) =>
-  new Promise<void>((r) =>
-    child.exitCode !== null || child.signalCode ? r() : child.once('exit', () => r()),
-  );
 
 describe.skipIf(!distributed)('a worker killed mid-stream (PostgreSQL + Redis)', () => {
   let t: TestApp;

@@ -166,12 +166,12 @@ export class FanoutExecutor {
     const inFlight: Array<Promise<unknown>> = [];
     let page = firstPage;
     for (let first = true; ; first = false) {
-      const todo = page.filter((p) => !recorded.has(p.row.id));
-      if (todo.length) {
+      const unrecorded = page.filter((p) => !recorded.has(p.row.id));
+      if (unrecorded.length) {
         // One chunk on the venue while the next is planned, no more: planning is CPU work on
         // the thread that also has to hear the venue's commits.
         if (inFlight.length >= 2) await inFlight.shift();
-        const { placing } = await this.chunk(f, trade, leader, todo, resumed);
+        const { placing } = await this.chunk(f, trade, leader, unrecorded, resumed);
         const settled = placing.then(
           () => undefined,
           () => undefined,
@@ -224,12 +224,12 @@ export class FanoutExecutor {
     const states = await trading.accountStates(rows.map((r) => r.account_id));
     const at = this.deps.clock.date();
     const done: Recorded[] = [];
-    let todo = rows;
+    let unplaced = rows;
     if (resumed) {
       // Placed before a crash but not recorded: record the order as it is, never re-plan it.
       const ids = rows.map((r) => [r.account_id, copyClientOrderId(f.leaderFillId, r.id)] as const);
       const found = await trading.ordersByClientIds(ids);
-      todo = rows.filter((r, i) => {
+      unplaced = rows.filter((r, i) => {
         const o = found.get(`${ids[i]![0]}|${ids[i]![1]}`);
         if (o) done.push(placed(this.base(f, r), o.order, o.filledNotional, at, f.fillTs));
         return !o;
@@ -240,7 +240,7 @@ export class FanoutExecutor {
     const decisions = planCopyOrders(
       trade,
       leader,
-      todo.map((r) =>
+      unplaced.map((r) =>
         followerContext(
           r,
           f.symbol,

@@ -68,6 +68,45 @@ export class FollowService {
     return this.deps.database.db;
   }
 
+  /** Settings checked against the caller's accounts, the leader and the caller's other follows. */
+  private validate(
+    raw: RawFollowInput,
+    rename: Map<string, string>,
+    ctx: {
+      userId: string;
+      accounts: Awaited<ReturnType<CloseDeps['trading']['accounts']>>;
+      leader: S.LeaderRecord | undefined;
+      follows: S.FollowRow[];
+      accountId: unknown;
+      editingFollowId?: string;
+    },
+  ) {
+    const account = ctx.accounts.find((a) => a.id === ctx.accountId);
+    const v = validateFollowSettings(raw, {
+      userId: ctx.userId,
+      ownedAccountIds: ctx.accounts.map((a) => a.id),
+      leader: ctx.leader && {
+        id: ctx.leader.id,
+        userId: ctx.leader.user_id,
+        status: ctx.leader.status,
+        accountIds: ctx.leader.account_ids,
+      },
+      follows: ctx.follows.map((f) => ({
+        id: f.id,
+        leaderId: f.leader_id,
+        accountId: f.account_id,
+        status: f.status,
+      })),
+      ...(ctx.editingFollowId ? { editingFollowId: ctx.editingFollowId } : {}),
+      maxLeaders: this.deps.maxLeaders,
+      ...(account ? { accountEquity: Decimal.parse(account.equity) } : {}),
+    });
+    if (!v.ok) {
+      throw E.followProblem(v.errors.map((e) => ({ ...e, field: rename.get(e.field) ?? e.field })));
+    }
+    return v;
+  }
+
   private async owned(userId: string, followId: string, lock = false, tx = this.db) {
     const r = isUuid(followId) ? await S.findFollow(tx, followId.toLowerCase(), lock) : undefined;
     if (!r || r.follower_user_id !== userId) throw E.followNotFound();
@@ -87,29 +126,15 @@ export class FollowService {
     const leader = leaderId && isUuid(leaderId) ? await S.findLeader(this.db, leaderId) : undefined;
     if (typeof raw.accountId === 'string') raw.accountId = raw.accountId.toLowerCase();
     if (leaderId) raw.leaderId = leaderId;
-    const account = accounts.find((a) => a.id === raw.accountId);
     const follows = await S.followsOfUser(this.db, userId);
-    const v = validateFollowSettings(raw, {
+    const account = accounts.find((a) => a.id === raw.accountId);
+    const v = this.validate(raw, rename, {
       userId,
-      ownedAccountIds: accounts.map((a) => a.id),
-      leader: leader && {
-        id: leader.id,
-        userId: leader.user_id,
-        status: leader.status,
-        accountIds: leader.account_ids,
-      },
-      follows: follows.map((f) => ({
-        id: f.id,
-        leaderId: f.leader_id,
-        accountId: f.account_id,
-        status: f.status,
-      })),
-      maxLeaders: this.deps.maxLeaders,
-      ...(account ? { accountEquity: Decimal.parse(account.equity) } : {}),
+      accounts,
+      leader,
+      follows,
+      accountId: raw.accountId,
     });
-    if (!v.ok) {
-      throw E.followProblem(v.errors.map((e) => ({ ...e, field: rename.get(e.field) ?? e.field })));
-    }
     const now = this.deps.clock.date();
     const terms = S.feeTermsOf(leader!);
     const row: S.NewFollowRow = {
@@ -185,29 +210,14 @@ export class FollowService {
       S.findLeader(this.db, current.leader_id),
       S.followsOfUser(this.db, userId),
     ]);
-    const account = accounts.find((a) => a.id === current.account_id);
-    const v = validateFollowSettings(raw, {
+    const v = this.validate(raw, rename, {
       userId,
-      ownedAccountIds: accounts.map((a) => a.id),
-      leader: leader && {
-        id: leader.id,
-        userId: leader.user_id,
-        status: leader.status,
-        accountIds: leader.account_ids,
-      },
-      follows: follows.map((f) => ({
-        id: f.id,
-        leaderId: f.leader_id,
-        accountId: f.account_id,
-        status: f.status,
-      })),
+      accounts,
+      leader,
+      follows,
+      accountId: current.account_id,
       editingFollowId: current.id,
-      maxLeaders: this.deps.maxLeaders,
-      ...(account ? { accountEquity: Decimal.parse(account.equity) } : {}),
     });
-    if (!v.ok) {
-      throw E.followProblem(v.errors.map((e) => ({ ...e, field: rename.get(e.field) ?? e.field })));
-    }
     const now = this.deps.clock.date();
     const row = await this.deps.outbox.transaction(async (tx, emit) => {
       const locked = await this.owned(userId, followId, true, tx);
