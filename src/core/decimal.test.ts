@@ -49,6 +49,13 @@ describe('Decimal', () => {
     expect(() => dec('1').div(Decimal.ZERO)).toThrow(/division by zero/);
   });
 
+  it('takes a float at any precision up to the scale', () => {
+    expect(Decimal.fromNumber(0.1, 2).toString()).toBe('0.1');
+    expect(Decimal.fromNumber(1 / 3, 17).toString()).toBe('0.33333333333333332');
+    expect(Decimal.fromNumber(1 / 3, 18).toString()).toBe('0.333333333333333315');
+    expect(() => Decimal.fromNumber(Number.NaN, 2)).toThrow(/finite/);
+  });
+
   it('rounds to steps (ticks and lots)', () => {
     expect(dec('0.123456').roundToStep(dec('0.001')).toString()).toBe('0.123');
     expect(dec('0.123456').roundToStep(dec('0.001'), 'up').toString()).toBe('0.124');

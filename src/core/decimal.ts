@@ -68,7 +68,7 @@ export class Decimal {
    */
   static fromNumber(n: number, places: number, rounding: Rounding = 'half-even'): Decimal {
     if (!Number.isFinite(n)) throw new DecimalError(`${n} is not a finite number`);
-    return Decimal.parse(n.toFixed(Math.min(places + 2, 20))).round(places, rounding);
+    return Decimal.parse(n.toFixed(Math.min(places + 2, 18))).round(places, rounding);
   }
 
   add(o: Decimal): Decimal {
