@@ -4,6 +4,7 @@ import { CopyTradingPage } from '../pages/CopyTradingPage';
 import { CredentialsPage } from '../pages/CredentialsPage';
 import { MarketPage } from '../pages/MarketPage';
 import { PortfolioPage } from '../pages/PortfolioPage';
+import { SignalsPage } from '../pages/SignalsPage';
 
 export interface PageDef {
   /** Path pattern: `/market/:symbol?`. Must not start with a server prefix (/api, /ws, /docs…). */
@@ -23,6 +24,7 @@ export const PAGES: PageDef[] = [
   { path: '/market/:symbol?', nav: '/market', title: 'Market', component: MarketPage },
   { path: '/portfolio', nav: '/portfolio', title: 'Portfolio', component: PortfolioPage },
   { path: '/copy/:tab?/:id?', nav: '/copy', title: 'Copy trading', component: CopyTradingPage },
+  { path: '/signals/:tab?/:id?', nav: '/signals', title: 'Signals', component: SignalsPage },
   { path: '/keys', nav: '/keys', title: 'API keys', component: ApiKeysPage },
   { path: '/credentials', nav: '/credentials', title: 'Exchange keys', component: CredentialsPage },
 ];

@@ -97,6 +97,7 @@ export function createApi(auth: TokenSource) {
     get: <T>(path: string) => request<T>('GET', path),
     post: <T>(path: string, body?: unknown) => request<T>('POST', path, body ?? {}),
     patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, body),
+    put: <T>(path: string, body: unknown) => request<T>('PUT', path, body),
     del: <T = void>(path: string) => request<T>('DELETE', path),
   };
 }

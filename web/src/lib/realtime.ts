@@ -8,8 +8,20 @@
  */
 
 export interface Subscription {
-  channel: 'ticker' | 'trades' | 'book' | 'candles' | 'orders' | 'fills' | 'positions' | 'balances';
+  channel:
+    | 'ticker'
+    | 'trades'
+    | 'book'
+    | 'candles'
+    | 'orders'
+    | 'fills'
+    | 'positions'
+    | 'balances'
+    | 'decisions';
   symbol?: string;
+  /** `decisions` only: one model's, one source's. */
+  model?: string;
+  source?: string;
   venue?: string;
   timeframe?: string;
 }
