@@ -15,6 +15,7 @@ import {
 import { createCopyModule, type CopyModule } from '../modules/copy/index.js';
 import { createMarketModule, type MarketModule } from '../modules/market/index.js';
 import { createRealtimeModule } from '../modules/realtime/index.js';
+import { createSignalsModule, type SignalsModule } from '../modules/signals/index.js';
 import { createTradingModule, type TradingModule } from '../modules/trading/index.js';
 import { createVaultModule, type VaultModule } from '../modules/vault/index.js';
 import { createBus, Outbox, OutboxRelay, type EventBus } from '../platform/bus/index.js';
@@ -33,6 +34,7 @@ import type { Role } from '../platform/module.js';
 import { createRateLimiter, type RateLimiter } from '../platform/ratelimit/index.js';
 import type { AppConfig } from './config.js';
 import { seedDemo } from './demo.js';
+import { DemoSignals } from './demo-signals.js';
 import { opsRoutes } from './ops-routes.js';
 import { VERSION } from './version.js';
 import { webUiRoutes } from './web-ui.js';
@@ -61,6 +63,7 @@ export interface App {
   market: MarketModule;
   trading: TradingModule;
   copy: CopyModule;
+  signals: SignalsModule;
   /** Starts consumers and the relay (HTTP is ready for inject; call `listen` to bind a port). */
   start(): Promise<void>;
   listen(): Promise<string>;
@@ -181,8 +184,20 @@ export async function buildApp(config: AppConfig, opts: BuildOptions = {}): Prom
       trading: trading.service,
       market: market.view,
     });
-    // Copy stops before trading: its fan-outs in flight still need the venue.
-    const modules = [identity, vault, market, realtime, copy, trading];
+    const signals = createSignalsModule({
+      database,
+      outbox,
+      feed,
+      clock,
+      logger,
+      metrics,
+      config,
+      market: { view: market.view, service: market.service },
+      trading: trading.service,
+      runsConsumers: role !== 'api',
+    });
+    // Copy and signals stop before trading: their orders in flight still need the venue.
+    const modules = [identity, vault, market, realtime, copy, signals, trading];
 
     let shuttingDown = false;
     const http = await createHttpServer({
@@ -220,8 +235,18 @@ export async function buildApp(config: AppConfig, opts: BuildOptions = {}): Prom
     }
     await http.ready();
 
-    if (config.embedded && config.demoSeed && role !== 'worker')
-      await seedDemo(identity.service, logger);
+    const demo = config.embedded && config.demoSeed && role !== 'worker';
+    if (demo) await seedDemo(identity.service, logger);
+    const demoSignals = demo
+      ? new DemoSignals({
+          identity: identity.service,
+          signals: signals.service,
+          market: market.view,
+          clock,
+          logger,
+          intervalMs: config.demoSignalsMs,
+        })
+      : undefined;
 
     let started = false;
     let closing: Promise<void> | undefined;
@@ -240,12 +265,15 @@ export async function buildApp(config: AppConfig, opts: BuildOptions = {}): Prom
       market,
       trading,
       copy,
+      signals,
       async start() {
         if (started) return;
         started = true;
         await market.start();
         await trading.start();
         await copy.start();
+        await signals.start();
+        demoSignals?.start();
         if (role !== 'api') {
           for (const m of modules) for (const c of m.consumers ?? []) await bus.subscribe(c);
         }
@@ -261,6 +289,7 @@ export async function buildApp(config: AppConfig, opts: BuildOptions = {}): Prom
           const step = (what: string) =>
             logger.debug({ at: 'app#close', step: what }, 'shutdown step');
           step('http');
+          demoSignals?.stop();
           // Answers sent from now on close their connection, so a client's keep-alive socket
           // does not hold close() open until its timeout. Sockets still idle a second later
           // (a client that never sent its request) are closed by the sweep.

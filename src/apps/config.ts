@@ -5,11 +5,17 @@ import { copyConfig } from '../modules/copy/index.js';
 import { identityConfig, type IdentityConfig } from '../modules/identity/index.js';
 import { marketConfig } from '../modules/market/index.js';
 import { realtimeConfig } from '../modules/realtime/index.js';
+import {
+  evaluatorsConfig,
+  signalBindingsConfig,
+  signalsConfig,
+} from '../modules/signals/index.js';
 import { tradingConfig } from '../modules/trading/index.js';
 import { vaultConfig } from '../modules/vault/index.js';
 import {
   bool,
   ConfigError,
+  int,
   parseFragment,
   platformConfig,
   readEnvironment,
@@ -26,9 +32,18 @@ const appFragment = {
   ...realtimeConfig,
   ...tradingConfig,
   ...copyConfig,
+  ...signalsConfig,
+  ...evaluatorsConfig,
+  ...signalBindingsConfig,
   demoSeed: bool('DEMO_SEED', {
     doc: 'Create a demo trader (demo@obscura.local / obscura-sandbox) on first start of the embedded build',
     default: true,
+  }),
+  demoSignalsMs: int('DEMO_SIGNALS_MS', {
+    doc: 'With DEMO_SEED, how often the demo trader receives a signal from the built-in `demo-bot` source (it trades nothing unless bound to an account); 0: never',
+    default: 90_000,
+    min: 0,
+    max: 86_400_000,
   }),
   webUi: str('WEB_UI', {
     doc: 'Browser UI at /: auto (serve web/dist, building it at start when missing or stale), prebuilt (serve it as built), off',
@@ -46,7 +61,14 @@ type Parsed = PlatformConfig &
   ConfigOf<typeof marketConfig> &
   ConfigOf<typeof realtimeConfig> &
   ConfigOf<typeof tradingConfig> &
-  ConfigOf<typeof copyConfig> & { demoSeed: boolean; webUi: WebUiMode };
+  ConfigOf<typeof copyConfig> &
+  ConfigOf<typeof signalsConfig> &
+  ConfigOf<typeof evaluatorsConfig> &
+  ConfigOf<typeof signalBindingsConfig> & {
+    demoSeed: boolean;
+    demoSignalsMs: number;
+    webUi: WebUiMode;
+  };
 /** How the browser UI is served; see WEB_UI. */
 export type WebUiMode = 'auto' | 'prebuilt' | 'off';
 export type AppConfig = Omit<Parsed, 'jwtSecret'> & IdentityConfig & { embedded: boolean };

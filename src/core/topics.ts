@@ -16,6 +16,12 @@ export const topics = {
    * TradingStateChanged, AccountRenamed, ExchangeAccountLinked, ExchangeBalanceSynced.
    */
   tradingAccounts: 'trading.accounts',
+  /** Signals accepted by the gateway, waiting for enrichment: SignalReceived. */
+  signalsPending: 'signals.pending',
+  /** Signals with their market context and features, waiting for evaluation: SignalEnriched. */
+  signalsEnriched: 'signals.enriched',
+  /** Evaluated signals, decisions and consensus, published to subscribers: SignalDecided. */
+  signalsDecisions: 'signals.decisions',
 } as const;
 
 export type Topic = (typeof topics)[keyof typeof topics];
@@ -32,7 +38,10 @@ export const channels = {
     `md.candles.${venue}.${symbol}.${timeframe}`,
   /** Internal: a process changed which accounts copy trading fans out (payload `{}`). */
   copyDirectory: 'copy.directory',
-  /** Private: `user.<userId>.<kind>` where kind is orders, fills, positions or balances. */
-  user: (userId: string, kind: 'orders' | 'fills' | 'positions' | 'balances') =>
+  /**
+   * Private: `user.<userId>.<kind>` where kind is orders, fills, positions, balances, or
+   * decisions (the evaluated signals of the user's sources).
+   */
+  user: (userId: string, kind: 'orders' | 'fills' | 'positions' | 'balances' | 'decisions') =>
     `user.${userId}.${kind}`,
 } as const;

@@ -210,3 +210,59 @@ describe('connection', () => {
     expect(socket.closed).toEqual({ code: CLOSE.policy, reason: 'authentication expired' });
   });
 });
+
+describe('decisions subscriptions', () => {
+  const msg = (symbol: string, source: string, models: string[]) => ({
+    signal: { symbol, source },
+    decisions: models.map((modelId) => ({ modelId })),
+    consensus: { action: 'hold' },
+  });
+
+  it('needs read or signals, and delivers a message once however many filters match', async () => {
+    const { socket, conn, say, settle, hub } = setup({ wsMaxSubscriptions: 3 });
+    conn.start({
+      principal: principal('u1', ['signals']),
+      credential: { kind: 'apiKey', value: 'u1:signals' },
+    });
+    say({ op: 'subscribe', id: 1, channel: 'decisions', symbol: 'BTC/USDT' });
+    say({ op: 'subscribe', id: 2, channel: 'decisions', source: 'tv' });
+    say({ op: 'subscribe', id: 3, channel: 'decisions', source: 'tv' }); // the same again
+    await settle();
+    expect(socket.sent.slice(1).map((f) => [f.type, f.id, f.filter])).toEqual([
+      ['subscribed', 1, { symbol: 'BTC/USDT' }],
+      ['subscribed', 2, { source: 'tv' }],
+      ['subscribed', 3, { source: 'tv' }],
+    ]);
+    expect(conn.subscriptionCount).toBe(2);
+    const channel = 'user.u1.decisions';
+    const data = () => socket.sent.filter((f) => f.type === 'decisions').map((f) => f.data);
+    hub.publish(channel, msg('BTC/USDT', 'tv', ['m1'])); // both filters: once
+    hub.publish(channel, msg('ETH/USDT', 'tv', ['m1'])); // the source filter
+    hub.publish(channel, msg('ETH/USDT', 'bot', ['m1'])); // neither
+    expect(data()).toEqual([msg('BTC/USDT', 'tv', ['m1']), msg('ETH/USDT', 'tv', ['m1'])]);
+
+    // The limit counts filters; dropping one keeps the others.
+    say({ op: 'subscribe', id: 4, channel: 'decisions', model: 'm2' });
+    say({ op: 'subscribe', id: 5, channel: 'orders' });
+    expect(socket.last()).toMatchObject({ id: 5, code: 'insufficient_scope' });
+    say({ op: 'subscribe', id: 6, channel: 'decisions', model: 'm3' });
+    expect(socket.last()).toMatchObject({ id: 6, code: 'too_many_subscriptions' });
+    say({ op: 'unsubscribe', id: 7, channel: 'decisions', symbol: 'BTC/USDT' });
+    say({ op: 'unsubscribe', id: 8, channel: 'decisions', source: 'tv' });
+    hub.publish(channel, msg('BTC/USDT', 'tv', ['m1']));
+    hub.publish(channel, msg('BTC/USDT', 'tv', ['m2']));
+    expect(data()).toHaveLength(3);
+    say({ op: 'unsubscribe', id: 9, channel: 'decisions', model: 'm2' });
+    expect(hub.subscriberCount(channel)).toBe(0);
+  });
+
+  it('refuses a key with neither read nor signals', () => {
+    const { socket, conn, say } = setup();
+    conn.start({
+      principal: principal('u1', ['trade']),
+      credential: { kind: 'apiKey', value: 'u1:trade' },
+    });
+    say({ op: 'subscribe', id: 1, channel: 'decisions' });
+    expect(socket.last()).toMatchObject({ id: 1, code: 'insufficient_scope' });
+  });
+});

@@ -10,13 +10,17 @@ import type { RealtimeConfig } from './config.js';
 import type { Hub, Subscriber } from './hub.js';
 import type { RealtimeMetrics } from './metrics.js';
 import {
+  decisionMatches,
+  DECISIONS,
   encode,
   feedChannel,
+  filterKey,
   isPrivateKind,
   MAX_FRAME_BYTES,
   parseClientFrame,
   type ChannelKind,
   type ChannelRequest,
+  type DecisionFilter,
   type ErrorFrame,
   type RequestId,
   type ServerFrame,
@@ -83,6 +87,8 @@ export class Connection implements Subscriber {
   private credential: Credential | undefined;
   /** Feed channel → the kind it was subscribed as. */
   private readonly subs = new Map<string, ChannelKind>();
+  /** Filtered channels (decisions): feed channel → its subscriptions' filters, by filterKey. */
+  private readonly filters = new Map<string, Map<string, DecisionFilter>>();
   private backlog: Buffer[] | undefined;
   private authPending = false;
   private alive = true;
@@ -102,8 +108,19 @@ export class Connection implements Subscriber {
     return this.principal?.userId;
   }
 
+  /** Every filter of a filtered channel counts as a subscription of its own. */
   get subscriptionCount(): number {
-    return this.subs.size;
+    let n = this.subs.size;
+    for (const set of this.filters.values()) n += set.size - 1;
+    return n;
+  }
+
+  /** A message of a filtered channel passes when any of this connection's filters lets it. */
+  wants(channel: string, data: unknown): boolean {
+    const set = this.filters.get(channel);
+    if (!set) return true;
+    for (const f of set.values()) if (decisionMatches(f, data)) return true;
+    return false;
   }
 
   /** Applies the upgrade's credentials, or gives the client its time to send them. */
@@ -276,10 +293,10 @@ export class Connection implements Subscriber {
   /** Takes a fresh principal; private streams end if it may no longer read them. */
   private adopt(p: Principal): void {
     this.principal = p;
-    if (p.scopes.includes('read')) return;
     for (const [channel, kind] of this.subs) {
-      if (!isPrivateKind(kind)) continue;
+      if (mayRead(p, kind)) continue;
       this.subs.delete(channel);
+      this.filters.delete(channel);
       this.ctx.hub.remove(channel, this);
     }
   }
@@ -297,12 +314,21 @@ export class Connection implements Subscriber {
   private subscribe(req: ChannelRequest, id: RequestId | undefined): void {
     const p = this.principal;
     if (!p) return this.reply(unauthenticated(id));
-    if (isPrivateKind(req.channel) && !p.scopes.includes('read'))
-      return this.reply(err('insufficient_scope', 'private channels need the "read" scope', id));
+    if (!mayRead(p, req.channel))
+      return this.reply(
+        err(
+          'insufficient_scope',
+          req.channel === DECISIONS
+            ? 'decisions need the "read" or the "signals" scope'
+            : 'private channels need the "read" scope',
+          id,
+        ),
+      );
     const channel = feedChannel(req, p.userId);
+    if (req.channel === DECISIONS) return this.subscribeFiltered(channel, req.filter, id);
     if (!this.subs.has(channel)) {
       const max = this.ctx.config.wsMaxSubscriptions;
-      if (this.subs.size >= max)
+      if (this.subscriptionCount >= max)
         return this.reply(
           err('too_many_subscriptions', `a connection may hold ${max} subscriptions`, id),
         );
@@ -316,8 +342,46 @@ export class Connection implements Subscriber {
     const p = this.principal;
     if (!p) return this.reply(unauthenticated(id));
     const channel = feedChannel(req, p.userId);
+    if (req.channel === DECISIONS) {
+      const set = this.filters.get(channel);
+      set?.delete(filterKey(req.filter));
+      if (set && set.size === 0) {
+        this.filters.delete(channel);
+        this.subs.delete(channel);
+        this.ctx.hub.remove(channel, this);
+      }
+      return this.reply({ type: 'unsubscribed', ...idOf(id), channel, filter: req.filter });
+    }
     if (this.subs.delete(channel)) this.ctx.hub.remove(channel, this);
     this.reply({ type: 'unsubscribed', ...idOf(id), channel });
+  }
+
+  /**
+   * One more filter on a filtered channel. The connection joins the channel once; each
+   * message then reaches it once if any of its filters lets the message through.
+   */
+  private subscribeFiltered(
+    channel: string,
+    filter: DecisionFilter,
+    id: RequestId | undefined,
+  ): void {
+    const key = filterKey(filter);
+    let set = this.filters.get(channel);
+    if (!set?.has(key)) {
+      const max = this.ctx.config.wsMaxSubscriptions;
+      // A new filter adds one subscription, whether or not the channel was joined already.
+      if (this.subscriptionCount >= max)
+        return this.reply(
+          err('too_many_subscriptions', `a connection may hold ${max} subscriptions`, id),
+        );
+      if (!set) {
+        this.filters.set(channel, (set = new Map()));
+        this.subs.set(channel, DECISIONS);
+        this.ctx.hub.add(channel, DECISIONS, this);
+      }
+      set.set(key, filter);
+    }
+    this.reply({ type: 'subscribed', ...idOf(id), channel, filter });
   }
 
   private invalid(error: ErrorFrame): void {
@@ -352,10 +416,17 @@ export class Connection implements Subscriber {
   private unsubscribeAll(): void {
     for (const channel of this.subs.keys()) this.ctx.hub.remove(channel, this);
     this.subs.clear();
+    this.filters.clear();
   }
 }
 
 const idOf = (id: RequestId | undefined) => (id === undefined ? {} : { id });
+
+/** Private channels need `read`; decisions, `read` or `signals` (a sender may follow its own). */
+const mayRead = (p: Principal, kind: ChannelKind): boolean =>
+  kind === DECISIONS
+    ? p.scopes.includes('read') || p.scopes.includes('signals')
+    : !isPrivateKind(kind) || p.scopes.includes('read');
 
 const err = (code: ErrorFrame['code'], message: string, id?: RequestId): ErrorFrame => ({
   type: 'error',

@@ -55,3 +55,18 @@ describe('hub', () => {
     expect(hub.subscriberCount('ch')).toBe(1);
   });
 });
+
+describe('hub with filtering subscribers', () => {
+  it('asks each subscriber that filters, and encodes only when someone takes the message', () => {
+    const hub = new Hub();
+    const picky = Object.assign(new Sink(), { wants: (_c: string, d: unknown) => d === 'yes' });
+    const all = new Sink();
+    hub.add('user.u.decisions', 'decisions', picky);
+    expect(hub.publish('user.u.decisions', 'no')).toBe(0);
+    expect(picky.frames).toEqual([]);
+    hub.add('user.u.decisions', 'decisions', all);
+    expect(hub.publish('user.u.decisions', 'no')).toBe(1);
+    expect(hub.publish('user.u.decisions', 'yes')).toBe(2);
+    expect(picky.frames[0]).toBe(all.frames[1]);
+  });
+});

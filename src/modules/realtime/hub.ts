@@ -1,12 +1,16 @@
 /**
  * Fan-out by channel. A message is serialised once and the same bytes go to every subscriber
- * of its channel; a message for a channel nobody watches costs one map lookup.
+ * of its channel; a message for a channel nobody watches costs one map lookup. A subscriber
+ * with filters (`wants`) is asked first, and gets the message once however many of its
+ * filters let it through.
  */
 import { encodeData, type ChannelKind } from './protocol.js';
 
 export interface Subscriber {
   /** Sends a frame, or refuses it (slow or closing); returns whether it was sent. */
   deliver(frame: Buffer): boolean;
+  /** Whether this message of `channel` passes the subscriber's filters; absent: all do. */
+  wants?(channel: string, data: unknown): boolean;
 }
 
 interface Topic {
@@ -41,11 +45,15 @@ export class Hub {
   publish(channel: string, data: unknown): number {
     const topic = this.topics.get(channel);
     if (!topic) return 0;
-    const frame = encodeData(topic.type, channel, data);
+    let frame: Buffer | undefined;
     let sent = 0;
     // A subscriber refused as slow removes itself from the set during this loop; a Set
     // iterator tolerates deletion and simply skips it.
-    for (const sub of topic.subscribers) if (sub.deliver(frame)) sent++;
+    for (const sub of topic.subscribers) {
+      if (sub.wants && !sub.wants(channel, data)) continue;
+      frame ??= encodeData(topic.type, channel, data);
+      if (sub.deliver(frame)) sent++;
+    }
     return sent;
   }
 

@@ -11,10 +11,12 @@ export { realtimeConfig, type RealtimeConfig } from './config.js';
 export { CLOSE, type Authenticator } from './connection.js';
 export { Gateway, WS_PATH } from './gateway.js';
 export {
+  DECISIONS,
   PRIVATE_KINDS,
   PUBLIC_KINDS,
   TIMEFRAMES,
   type ChannelKind,
+  type DecisionFilter,
   type ClientFrame,
   type ErrorCode,
   type ErrorFrame,

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { encodeData, feedChannel, MAX_FRAME_BYTES, parseClientFrame } from './protocol.js';
+import {
+  decisionMatches,
+  encodeData,
+  feedChannel,
+  MAX_FRAME_BYTES,
+  parseClientFrame,
+} from './protocol.js';
 
 const ok = (text: unknown) => {
   const r = parseClientFrame(typeof text === 'string' ? text : JSON.stringify(text));
@@ -101,5 +107,57 @@ describe('feed channels', () => {
       data: { last: '1.5' },
     });
     expect(JSON.parse(encodeData('fills', 'user.u.fills', undefined).toString()).data).toBeNull();
+  });
+});
+
+describe('the decisions channel', () => {
+  it('takes optional model, symbol and source filters and nothing else', () => {
+    expect(ok({ op: 'subscribe', id: 1, channel: 'decisions' })).toEqual({
+      op: 'subscribe',
+      id: 1,
+      channel: 'decisions',
+      filter: {},
+    });
+    expect(
+      ok({
+        op: 'subscribe',
+        channel: 'decisions',
+        model: 'quant.trend_alignment',
+        symbol: 'BTC/USDT',
+        source: 'tv-main',
+      }),
+    ).toMatchObject({
+      filter: { model: 'quant.trend_alignment', symbol: 'BTC/USDT', source: 'tv-main' },
+    });
+    expect(refusal({ op: 'subscribe', channel: 'decisions', venue: 'paper' })).toMatchObject({
+      code: 'invalid_field',
+      field: 'venue',
+    });
+    expect(refusal({ op: 'subscribe', channel: 'decisions', symbol: 'btc' })).toMatchObject({
+      code: 'invalid_field',
+      field: 'symbol',
+    });
+    expect(refusal({ op: 'subscribe', channel: 'decisions', source: 'a b' })).toMatchObject({
+      field: 'source',
+    });
+    expect(refusal({ op: 'subscribe', channel: 'fills', model: 'x' })).toMatchObject({
+      code: 'invalid_field',
+      field: 'model',
+    });
+    expect(feedChannel({ channel: 'decisions', filter: {} }, 'u1')).toBe('user.u1.decisions');
+  });
+
+  it('lets a message through when its signal and decisions match every field given', () => {
+    const msg = {
+      signal: { symbol: 'BTC/USDT', source: 'tv' },
+      decisions: [{ modelId: 'quant.a' }, { modelId: 'llm.b' }],
+      consensus: { action: 'long' },
+    };
+    expect(decisionMatches({}, msg)).toBe(true);
+    expect(decisionMatches({ symbol: 'BTC/USDT', source: 'tv', model: 'llm.b' }, msg)).toBe(true);
+    expect(decisionMatches({ symbol: 'ETH/USDT' }, msg)).toBe(false);
+    expect(decisionMatches({ source: 'bot' }, msg)).toBe(false);
+    expect(decisionMatches({ model: 'llm.c' }, msg)).toBe(false);
+    expect(decisionMatches({}, null)).toBe(false);
   });
 });

@@ -7,9 +7,18 @@ import { TIMEFRAMES, type Timeframe } from '../market/index.js';
 
 export const PUBLIC_KINDS = ['ticker', 'trades', 'book', 'candles'] as const;
 export const PRIVATE_KINDS = ['orders', 'fills', 'positions', 'balances'] as const;
+/** The caller's evaluated signals, filtered per subscription by model, symbol and source. */
+export const DECISIONS = 'decisions';
 export type PublicKind = (typeof PUBLIC_KINDS)[number];
 export type PrivateKind = (typeof PRIVATE_KINDS)[number];
-export type ChannelKind = PublicKind | PrivateKind;
+export type ChannelKind = PublicKind | PrivateKind | typeof DECISIONS;
+
+/** What one `decisions` subscription lets through; an absent field matches anything. */
+export interface DecisionFilter {
+  model?: string;
+  symbol?: string;
+  source?: string;
+}
 
 // The market module's candle timeframes, so the edge refuses a typo before subscribing.
 export { TIMEFRAMES, type Timeframe } from '../market/index.js';
@@ -21,6 +30,8 @@ export const MAX_FRAME_BYTES = 4096;
 // Neither may contain '.', the channel separator, or a filter could reach another channel.
 const VENUE = /^[a-z0-9][a-z0-9_:-]{0,31}$/;
 const SYMBOL = /^[A-Z0-9]{1,20}\/[A-Z0-9]{1,20}$/;
+const MODEL = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+const SOURCE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
 
 export type RequestId = number | string;
 
@@ -28,7 +39,8 @@ export type RequestId = number | string;
 export type ChannelRequest =
   | { channel: Exclude<PublicKind, 'candles'>; venue: string; symbol: string }
   | { channel: 'candles'; venue: string; symbol: string; timeframe: Timeframe }
-  | { channel: PrivateKind };
+  | { channel: PrivateKind }
+  | { channel: typeof DECISIONS; filter: DecisionFilter };
 
 export type ClientFrame =
   | { op: 'auth'; id?: RequestId; token: string }
@@ -64,8 +76,8 @@ export interface ErrorFrame {
 
 export type ServerFrame =
   | { type: 'authenticated'; id?: RequestId; userId: string; via: 'jwt' | 'api_key' }
-  | { type: 'subscribed'; id?: RequestId; channel: string }
-  | { type: 'unsubscribed'; id?: RequestId; channel: string }
+  | { type: 'subscribed'; id?: RequestId; channel: string; filter?: DecisionFilter }
+  | { type: 'unsubscribed'; id?: RequestId; channel: string; filter?: DecisionFilter }
   | { type: 'pong'; id?: RequestId }
   | ErrorFrame
   | { type: ChannelKind; channel: string; data: unknown };
@@ -90,14 +102,15 @@ const fail = (
 
 const ALLOWED: Record<ClientFrame['op'], readonly string[]> = {
   auth: ['op', 'id', 'token', 'apiKey'],
-  subscribe: ['op', 'id', 'channel', 'venue', 'symbol', 'timeframe'],
-  unsubscribe: ['op', 'id', 'channel', 'venue', 'symbol', 'timeframe'],
+  subscribe: ['op', 'id', 'channel', 'venue', 'symbol', 'timeframe', 'model', 'source'],
+  unsubscribe: ['op', 'id', 'channel', 'venue', 'symbol', 'timeframe', 'model', 'source'],
   ping: ['op', 'id'],
 };
 
 const isKind = (v: unknown): v is ChannelKind =>
   (PUBLIC_KINDS as readonly unknown[]).includes(v) ||
-  (PRIVATE_KINDS as readonly unknown[]).includes(v);
+  (PRIVATE_KINDS as readonly unknown[]).includes(v) ||
+  v === DECISIONS;
 
 export const isPrivateKind = (k: ChannelKind): k is PrivateKind =>
   (PRIVATE_KINDS as readonly string[]).includes(k);
@@ -165,11 +178,15 @@ function parseChannelRequest(
   o: Record<string, unknown>,
   id: RequestId | undefined,
 ): { ok: true; value: ChannelRequest } | { ok: false; error: ErrorFrame } {
-  const kinds = [...PUBLIC_KINDS, ...PRIVATE_KINDS].join(', ');
+  const kinds = [...PUBLIC_KINDS, ...PRIVATE_KINDS, DECISIONS].join(', ');
   if (o.channel === undefined) return fail('missing_field', 'channel is required', 'channel', id);
   if (!isKind(o.channel))
     return fail('unknown_channel', `channel must be one of ${kinds}`, 'channel', id);
   const channel = o.channel;
+  if (channel === DECISIONS) return parseDecisionFilter(o, id);
+  for (const f of ['model', 'source'])
+    if (o[f] !== undefined)
+      return fail('invalid_field', `${f} applies to the decisions channel only`, f, id);
   if (isPrivateKind(channel)) {
     // Private channels are always the caller's own; they take no filters, least of all a user.
     for (const f of ['venue', 'symbol', 'timeframe'])
@@ -204,6 +221,56 @@ function parseChannelRequest(
   };
 }
 
+/** A `decisions` subscription: the channel is always the caller's own; filters are optional. */
+function parseDecisionFilter(
+  o: Record<string, unknown>,
+  id: RequestId | undefined,
+): { ok: true; value: ChannelRequest } | { ok: false; error: ErrorFrame } {
+  for (const f of ['venue', 'timeframe'])
+    if (o[f] !== undefined)
+      return fail(
+        'invalid_field',
+        `decisions takes no ${f}; filter by model, symbol or source`,
+        f,
+        id,
+      );
+  const filter: DecisionFilter = {};
+  const rules: Array<[keyof DecisionFilter, RegExp, string]> = [
+    ['model', MODEL, 'model must be an evaluator id such as "quant.trend_alignment"'],
+    ['symbol', SYMBOL, 'symbol must look like "BTC/USDT" (upper case)'],
+    ['source', SOURCE, 'source must be 1–64 letters, digits or . _ : -'],
+  ];
+  for (const [field, pattern, message] of rules) {
+    const v = o[field];
+    if (v === undefined) continue;
+    if (typeof v !== 'string' || !pattern.test(v)) return fail('invalid_field', message, field, id);
+    filter[field] = v;
+  }
+  return { ok: true, value: { channel: DECISIONS, filter } };
+}
+
+/** A stable text of a filter, so the same filter sent twice is one subscription. */
+export const filterKey = (f: DecisionFilter): string =>
+  `${f.model ?? ''}\u0000${f.symbol ?? ''}\u0000${f.source ?? ''}`;
+
+/**
+ * Whether a `decisions` message (a SignalDecidedPayload: the signal, every model's decision
+ * and the consensus) passes a filter: its signal's symbol and source, and for `model`, a
+ * decision of that model among those it carries.
+ */
+export function decisionMatches(f: DecisionFilter, data: unknown): boolean {
+  const d = data as {
+    signal?: { symbol?: unknown; source?: unknown };
+    decisions?: Array<{ modelId?: unknown }>;
+  } | null;
+  if (!d || typeof d !== 'object') return false;
+  if (f.symbol !== undefined && d.signal?.symbol !== f.symbol) return false;
+  if (f.source !== undefined && d.signal?.source !== f.source) return false;
+  if (f.model !== undefined)
+    return Array.isArray(d.decisions) && d.decisions.some((x) => x?.modelId === f.model);
+  return true;
+}
+
 /**
  * The feed channel a request names. Private channels are built from the authenticated user's
  * id only, so no frame can reach another user's messages.
@@ -218,6 +285,8 @@ export function feedChannel(req: ChannelRequest, userId: string): string {
       return channels.book(req.venue, req.symbol);
     case 'candles':
       return channels.candles(req.venue, req.symbol, req.timeframe);
+    case DECISIONS:
+      return channels.user(userId, 'decisions');
     default:
       return channels.user(userId, req.channel);
   }
