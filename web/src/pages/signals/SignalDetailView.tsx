@@ -177,7 +177,9 @@ function KeyValues({ data }: { data: Record<string, unknown> }) {
       {Object.entries(data).map(([k, v]) => (
         <div key={k} className="fact">
           <dt>{k}</dt>
-          <dd className="num">{show(v)}</dd>
+          <dd className="num">
+            {/(At|asOf)$/.test(k) && typeof v === 'number' ? fmtDateTime(v) : show(v)}
+          </dd>
         </div>
       ))}
     </dl>
