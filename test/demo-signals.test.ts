@@ -46,7 +46,16 @@ describe('demo signals on the embedded build', () => {
           url: '/api/v1/signals?source=demo-bot',
           headers: auth,
         });
-        const list = res.json().signals as Array<Record<string, any>>;
+        const list = res.json().signals as Array<{
+          status: string;
+          source: string;
+          direction: string;
+          entry: string;
+          stop: string;
+          takeProfit: string;
+          decisions: unknown[];
+          consensus: unknown;
+        }>;
         return list.find((s) => s.status === 'published');
       },
       30_000,
