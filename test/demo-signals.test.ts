@@ -64,9 +64,9 @@ describe('demo signals on the embedded build', () => {
     expect(published.source).toBe('demo-bot');
     expect(published.decisions.length).toBeGreaterThanOrEqual(3);
     expect(published.consensus).toMatchObject({ answered: published.decisions.length });
-    const [entry, stop, target] = [published.entry, published.stop, published.takeProfit].map(
-      Number,
-    );
+    const entry = Number(published.entry);
+    const stop = Number(published.stop);
+    const target = Number(published.takeProfit);
     if (published.direction === 'long') expect(stop < entry && entry < target).toBe(true);
     else expect(target < entry && entry < stop).toBe(true);
   });
