@@ -10,7 +10,8 @@
  *   BENCH_NAIVE=0 BENCH_PROFILE=fanout.cpuprofile BENCH_SIZES=10000 npm run bench:copy
  *
  * BENCH_ROUNDS sets the fan-outs measured per size, BENCH_NAIVE the baseline runs (0: none),
- * COPY_FANOUT_CHUNK the chunk size, BENCH_PROFILE a file for a CPU profile of the fan-outs.
+ * COPY_FANOUT_CHUNK the chunk size, BENCH_PROFILE a file for a CPU profile of the fan-outs,
+ * BENCH_HEAP one for a sampled allocation profile of them.
  *
  * Needs PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test); a fresh
  * database is created and dropped. Followers copy with a fixed ratio of 0.01 (0.001 BTC, about
@@ -28,6 +29,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import inspector from 'node:inspector';
 import { Writable } from 'node:stream';
 import pg from 'pg';
@@ -59,9 +61,9 @@ const pct = (sorted: number[], p: number) =>
 const fmt = (n: number, digits = 1) =>
   n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const wall = () => performance.timeOrigin + performance.now();
-const post = (s: inspector.Session, method: string) =>
+const post = (s: inspector.Session, method: string, params: object = {}) =>
   new Promise<unknown>((resolve, reject) =>
-    s.post(method, (err, result) => (err ? reject(err) : resolve(result))),
+    s.post(method, params, (err, result) => (err ? reject(err) : resolve(result))),
   );
 
 interface Run {
@@ -286,6 +288,18 @@ async function main() {
       await post(profiler, 'Profiler.start');
     }
     let worst = 0;
+    // BENCH_HEAP=file.heapprofile samples allocations of the fan-outs, garbage included: what
+    // the collector has to clear, by the function that allocated it.
+    const heap = process.env.BENCH_HEAP ? new inspector.Session() : undefined;
+    if (heap) {
+      heap.connect();
+      await post(heap, 'HeapProfiler.enable');
+      await post(heap, 'HeapProfiler.startSampling', {
+        samplingInterval: 16384,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      });
+    }
     for (const s of setups) {
       const [rounds, naiveRounds] = ROUNDS[s.n] ?? [10, 1];
       const measured: Run[] = [];
@@ -299,6 +313,10 @@ async function main() {
       }
       if (side === 'sell') await w.fill(s.leader, 'sell');
       await copy.idle();
+      if (heap && s === setups.at(-1)) {
+        const { profile } = (await post(heap, 'HeapProfiler.stopSampling')) as { profile: unknown };
+        writeFileSync(process.env.BENCH_HEAP!, JSON.stringify(profile));
+      }
       if (profiler && s === setups.at(-1)) {
         const { profile } = (await post(profiler, 'Profiler.stop')) as { profile: unknown };
         writeFileSync(process.env.BENCH_PROFILE!, JSON.stringify(profile));
@@ -327,7 +345,7 @@ async function main() {
       worst = Math.max(worst, pct(firsts, 99));
       lines.push(
         [
-          `${s.n.toLocaleString('en-US').padStart(6)} followers, ${measured.length} fan-outs (${copies} copies filled in all)`,
+          `${s.n.toLocaleString('en-US').padStart(6)} followers, ${measured.length} fan-outs (${copies} copies filled in all), load average ${loadavg()[0]!.toFixed(1)}`,
           `  all copies      p50 ${fmt(totalP50).padStart(8)} ms  max ${fmt(totals.at(-1)!).padStart(8)} ms   naive ${fmt(naiveP50).padStart(9)} ms   ratio ${fmt(naiveP50 / totalP50, 1)}× faster   ${fmt((s.n / totalP50) * 1000, 0)} copies/s`,
           `  first copy      p50 ${fmt(pct(firsts, 50)).padStart(8)} ms  p99 ${fmt(pct(firsts, 99)).padStart(8)} ms   naive ${fmt(pct(bFirsts, 99)).padStart(9)} ms   ratio ${fmt(pct(firsts, 99) / pct(bFirsts, 99), 2)}× the naive first`,
         ].join('\n'),

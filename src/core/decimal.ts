@@ -164,11 +164,21 @@ export class Decimal {
 
   /** Canonical text: no exponent, no trailing zeros ("1.5", "-0.000001", "42"). */
   toString(): string {
+    // One bigint-to-text conversion, the point placed by position: every amount written to
+    // the database or the wire passes here, and division plus padding cost three times more.
+    if (this.units === 0n) return '0';
     const neg = this.units < 0n;
-    const u = neg ? -this.units : this.units;
-    const int = u / ONE_UNITS;
-    const frac = (u % ONE_UNITS).toString().padStart(SCALE, '0').replace(/0+$/, '');
-    return `${neg ? '-' : ''}${int}${frac ? '.' + frac : ''}`;
+    const digits = (neg ? -this.units : this.units).toString();
+    const point = digits.length - SCALE;
+    let end = digits.length;
+    while (end > point && digits.charCodeAt(end - 1) === 48) end--;
+    const text =
+      point <= 0
+        ? `0.${'0'.repeat(-point)}${digits.slice(0, end)}`
+        : end > point
+          ? `${digits.slice(0, point)}.${digits.slice(point, end)}`
+          : digits.slice(0, point);
+    return neg ? `-${text}` : text;
   }
 
   /** Text with exactly `places` decimals (rounded half-even), e.g. for display at an instrument's precision. */

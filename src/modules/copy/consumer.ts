@@ -40,6 +40,9 @@ export function fanoutConsumer(deps: {
     topics: [topics.tradingOrders],
     accepts(event) {
       if (!FILLS.has(event.type)) return false;
+      // The venue keys order events by account: most fills are turned away before their
+      // payload is decoded.
+      if (typeof event.key === 'string' && !deps.directory.has(event.key)) return false;
       const p = event.payload as Partial<FilledPayload>;
       return (
         typeof p.accountId === 'string' &&
@@ -49,6 +52,8 @@ export function fanoutConsumer(deps: {
     },
     async handle(event, tx) {
       const { fill } = event.payload as FilledPayload;
+      // The fan-out's first reads go alongside this transaction rather than after it.
+      deps.executor.prefetch(fill.accountId);
       const fresh = await recordFanouts(tx, {
         ...fill,
         price: Decimal.parse(fill.price),

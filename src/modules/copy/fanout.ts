@@ -21,6 +21,7 @@ import {
   planCopyOrders,
   type CopyDecision,
   type CopyOrderIntent,
+  type LeaderStatus,
   type LeaderTrade,
   type LeaderView,
 } from './domain/index.js';
@@ -38,14 +39,26 @@ import { leaderStatus, type FollowRow } from './store.js';
 import {
   fixLeaderEquity,
   followsWithPositions,
+  leadersOfAccount,
   recordedFollows,
   stalledFanouts,
   touchFanout,
   type Fanout,
 } from './store-fanout.js';
 
-/** Follows of the first chunk: few enough that the first copy is not kept waiting. */
-const FIRST_CHUNK = 32;
+/**
+ * Follows of the first chunk: few enough that the venue commits them in one small statement
+ * (see `SMALL_BATCH` in the trading venue) and the first copies are not kept waiting.
+ */
+const FIRST_CHUNK = 8;
+/** How long reads made ahead of a fan-out (`prefetch`) may be used for it. */
+const EARLY_MS = 2000;
+
+/** What a fan-out reads before it places anything: the leader's status and the first follows. */
+interface FirstReads {
+  status: LeaderStatus | undefined;
+  page: Array<{ row: FollowRow; positions: CopyPosition[] }>;
+}
 
 export interface FanoutDeps {
   database: Database;
@@ -61,15 +74,29 @@ export interface FanoutDeps {
 /** Work per leader runs one task at a time, so a follow's copies of one leader never overlap. */
 export class Lanes {
   private readonly tails = new Map<string, Promise<void>>();
+  private readonly started = new Map<string, number>();
 
   run(key: string, task: () => Promise<void>): Promise<void> {
-    const next = (this.tails.get(key) ?? Promise.resolve()).then(task);
+    const next = (this.tails.get(key) ?? Promise.resolve()).then(() => {
+      this.started.set(key, this.startedCount(key) + 1);
+      return task();
+    });
     const tail = next.catch(() => {});
     this.tails.set(key, tail);
     void tail.then(() => {
       if (this.tails.get(key) === tail) this.tails.delete(key);
     });
     return next;
+  }
+
+  /** Whether a task of this key is running or queued. */
+  busy(key: string): boolean {
+    return this.tails.has(key);
+  }
+
+  /** Tasks of this key started so far. */
+  startedCount(key: string): number {
+    return this.started.get(key) ?? 0;
   }
 
   /** Resolves when every task queued so far has finished. */
@@ -94,6 +121,10 @@ export const intentInput = (i: CopyOrderIntent) => ({
 export class FanoutExecutor {
   readonly lanes = new Lanes();
   private readonly running = new Set<string>();
+  private readonly early = new Map<
+    string,
+    { at: number; started: number; reads: Promise<FirstReads> }
+  >();
   /** Called when the first chunk of a fan-out has been placed (for benchmarks and metrics). */
   onFirstOrders: ((f: Fanout, placedAtMs: number) => void) | undefined;
 
@@ -114,6 +145,55 @@ export class FanoutExecutor {
       .finally(() => this.running.delete(key));
   }
 
+  /**
+   * Starts the reads a fan-out of this account's fill begins with, while the fill's consumer is
+   * still recording it: they are on the path from the leader's fill to the first copy. Only for
+   * a leader with no work under way, whose copied positions cannot move before the fan-out.
+   */
+  prefetch(accountId: string): void {
+    const db = this.deps.database.db;
+    const at = performance.now();
+    leadersOfAccount(db, accountId).then(
+      (leaders) => {
+        for (const id of leaders) {
+          if (this.lanes.busy(id)) continue;
+          const reads = this.firstReads(id, Math.min(FIRST_CHUNK, this.deps.chunk));
+          // A failed read is read again by the fan-out itself.
+          reads.catch(() => {});
+          this.early.set(id, { at, started: this.lanes.startedCount(id), reads });
+        }
+      },
+      () => {},
+    );
+  }
+
+  private async firstReads(leaderId: string, limit: number): Promise<FirstReads> {
+    const db = this.deps.database.db;
+    const [status, page] = await Promise.all([
+      leaderStatus(db, leaderId),
+      followsWithPositions(db, leaderId, { limit }),
+    ]);
+    return { status, page };
+  }
+
+  /**
+   * Reads made ahead for this fan-out, if recent and if no other work of the leader (another
+   * fan-out, a close) ran since, else read now. Called from inside the fan-out's lane task.
+   */
+  private async takeFirstReads(leaderId: string, limit: number): Promise<FirstReads> {
+    const early = this.early.get(leaderId);
+    this.early.delete(leaderId);
+    const fresh =
+      early &&
+      performance.now() - early.at < EARLY_MS &&
+      this.lanes.startedCount(leaderId) === early.started + 1;
+    if (fresh) {
+      const reads = await early.reads.catch(() => undefined);
+      if (reads) return reads;
+    }
+    return this.firstReads(leaderId, limit);
+  }
+
   /** Resumes fan-outs no process has moved on for `idleMs`; returns how many. */
   async recover(idleMs: number): Promise<number> {
     const stalled = await stalledFanouts(this.deps.database.db, idleMs);
@@ -126,10 +206,9 @@ export class FanoutExecutor {
     const { database, trading } = this.deps;
     const db = database.db;
     let size = Math.min(FIRST_CHUNK, this.deps.chunk);
-    const [status, recorded, firstPage] = await Promise.all([
-      leaderStatus(db, f.leaderId),
+    const [{ status, page: firstPage }, recorded] = await Promise.all([
+      resumed ? this.firstReads(f.leaderId, size) : this.takeFirstReads(f.leaderId, size),
       resumed ? recordedFollows(db, f.leaderFillId, f.leaderId) : new Set<string>(),
-      followsWithPositions(db, f.leaderId, { limit: size }),
     ]);
     if (status === undefined) return touchFanout(db, f, true);
     let equity = f.leaderEquity;

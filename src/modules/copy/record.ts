@@ -36,18 +36,57 @@ export interface Recorded {
   execution?: Execution;
 }
 
-const BLANK = {
+/** What the venue made of a copy: the row's outcome fields. */
+type Outcome = Omit<CopyTradeRow, keyof TradeBase>;
+
+/**
+ * The full row, every field written out: spreading `base` and adding fields makes V8 derive a
+ * new hidden class per row, which at a fan-out's thousands of rows is most of their cost.
+ */
+const rowOf = (b: TradeBase, o: Outcome): CopyTradeRow => ({
+  id: o.id,
+  follow_id: b.follow_id,
+  leader_id: b.leader_id,
+  kind: b.kind,
+  leader_fill_id: b.leader_fill_id,
+  action: b.action,
+  symbol: b.symbol,
+  side: b.side,
+  leader_price: b.leader_price,
+  leader_quantity: b.leader_quantity,
+  leader_ts: b.leader_ts,
+  status: o.status,
+  reason: b.reason,
+  message: b.message,
+  capped_by: b.capped_by,
+  target_quantity: b.target_quantity,
+  client_order_id: b.client_order_id,
+  order_id: o.order_id,
+  quantity: b.quantity,
+  limit_price: b.limit_price,
+  filled_quantity: o.filled_quantity,
+  average_price: o.average_price,
+  fees: o.fees,
+  slippage_pct: o.slippage_pct,
+  latency_ms: o.latency_ms,
+  created_at: o.created_at,
+});
+
+const unplaced = (status: CopyTradeRow['status'], at: Date): Outcome => ({
+  id: newId(),
+  status,
   order_id: null,
   filled_quantity: null,
   average_price: null,
   fees: null,
   slippage_pct: null,
   latency_ms: null,
-} as const;
+  created_at: at,
+});
 
 /** A skip, as the planner decided it. */
 export function skipped(base: TradeBase, at: Date): Recorded {
-  return { row: { ...BLANK, ...base, id: newId(), status: 'skipped', created_at: at } };
+  return { row: rowOf(base, unplaced('skipped', at)) };
 }
 
 /** Adverse slippage in percent, 4 places: a buy filled above or a sell below the leader's price. */
@@ -67,26 +106,42 @@ export function placed(
   const filled = Decimal.parse(order.filledQuantity);
   const any = filled.isPositive();
   const leaderPrice = base.leader_price === null ? undefined : Decimal.parse(base.leader_price);
-  const row: CopyTradeRow = {
-    ...base,
-    id: newId(),
-    status: any ? 'copied' : 'failed',
-    reason: any ? base.reason : (order.reason ?? 'not_filled'),
-    message: any ? base.message : (order.reasonMessage ?? 'the order did not fill'),
-    client_order_id: order.clientOrderId,
-    order_id: order.id,
-    quantity: order.quantity,
-    limit_price: base.limit_price ?? order.price ?? null,
-    filled_quantity: order.filledQuantity,
-    average_price: any ? order.averagePrice : null,
-    fees: order.fees,
-    slippage_pct:
-      any && leaderPrice
-        ? slippagePct(base.side, leaderPrice, Decimal.parse(order.averagePrice))
-        : null,
-    latency_ms: leaderTs === undefined ? null : Math.max(0, Date.parse(order.createdAt) - leaderTs),
-    created_at: at,
-  };
+  const row = rowOf(
+    {
+      follow_id: base.follow_id,
+      leader_id: base.leader_id,
+      kind: base.kind,
+      leader_fill_id: base.leader_fill_id,
+      action: base.action,
+      symbol: base.symbol,
+      side: base.side,
+      leader_price: base.leader_price,
+      leader_quantity: base.leader_quantity,
+      leader_ts: base.leader_ts,
+      reason: any ? base.reason : (order.reason ?? 'not_filled'),
+      message: any ? base.message : (order.reasonMessage ?? 'the order did not fill'),
+      capped_by: base.capped_by,
+      target_quantity: base.target_quantity,
+      client_order_id: order.clientOrderId,
+      quantity: order.quantity,
+      limit_price: base.limit_price ?? order.price ?? null,
+    },
+    {
+      id: newId(),
+      status: any ? 'copied' : 'failed',
+      order_id: order.id,
+      filled_quantity: order.filledQuantity,
+      average_price: any ? order.averagePrice : null,
+      fees: order.fees,
+      slippage_pct:
+        any && leaderPrice
+          ? slippagePct(base.side, leaderPrice, Decimal.parse(order.averagePrice))
+          : null,
+      latency_ms:
+        leaderTs === undefined ? null : Math.max(0, Date.parse(order.createdAt) - leaderTs),
+      created_at: at,
+    },
+  );
   if (!any) return { row };
   return {
     row,
@@ -115,17 +170,7 @@ export function fromOutcome(
   if (outcome.ok) return placed(base, outcome.order, outcome.filledNotional, at, leaderTs);
   const { kind, code, message } = outcome.error;
   if (!FINAL_KINDS.has(kind) || code === 'client_order_id_reused') return undefined;
-  return {
-    row: {
-      ...BLANK,
-      ...base,
-      id: newId(),
-      status: 'failed',
-      reason: code,
-      message,
-      created_at: at,
-    },
-  };
+  return { row: rowOf({ ...base, reason: code, message }, unplaced('failed', at)) };
 }
 
 /**

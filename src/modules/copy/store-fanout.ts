@@ -67,6 +67,16 @@ export async function touchFanout(db: Executor, f: Fanout, done: boolean): Promi
     where leader_fill_id = ${f.leaderFillId} and leader_id = ${f.leaderId}::uuid`.execute(db);
 }
 
+/** The leaders copying an account (usually one). */
+export async function leadersOfAccount(db: Executor, accountId: string): Promise<string[]> {
+  const rows = (await db
+    .selectFrom('leader_accounts')
+    .select('leader_id')
+    .where('account_id', '=', accountId)
+    .execute()) as Array<{ leader_id: string }>;
+  return rows.map((r) => r.leader_id);
+}
+
 /** Fan-outs that stopped making progress `idleMs` ago or more without completing. */
 export async function stalledFanouts(db: Executor, idleMs: number): Promise<Fanout[]> {
   const r = await sql<FanoutRow>`

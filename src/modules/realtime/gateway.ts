@@ -111,7 +111,14 @@ export class Gateway {
       },
       wsHandler: (socket: WebSocket, req: FastifyRequest) => this.accept(socket, req.raw, ctx),
     });
-    this.unsubscribe = this.deps.feed.subscribe('', (channel, data) => this.publish(channel, data));
+    // Only channels some client watches: the feed then spares publishers the rest.
+    this.unsubscribe = this.deps.feed.subscribe(
+      '',
+      (channel, data) => this.publish(channel, data),
+      {
+        wants: (channel) => this.hub.subscriberCount(channel) > 0,
+      },
+    );
     this.timer = setInterval(() => this.sweep(), this.deps.config.wsHeartbeatSeconds * 1000);
     this.timer.unref();
   }

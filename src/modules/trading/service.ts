@@ -347,7 +347,11 @@ export class TradingService {
           const order =
             b.orders.get(r.order.id)?.order ??
             b.clientOrders.get(`${accountId}|${input.clientOrderId}`)?.order;
-          return { ...r, filledNotional: order?.filledNotional.toString() ?? '0' };
+          return {
+            created: r.created,
+            order: r.order,
+            filledNotional: order?.filledNotional.toString() ?? '0',
+          };
         },
       });
     });
@@ -530,9 +534,23 @@ export class TradingService {
     if (account.venue !== PAPER) throw E.liveAccountNotBatched();
     const inst = this.bySymbol.get(input.symbol);
     const last = venue.engine.lastPrice(input.symbol);
-    const v = validateIntent({ ...input, accountId }, inst, {
-      ...(last ? { referencePrice: last } : {}),
-      clientOrderId: newId(),
+    // Written out: a spread with a key added makes V8 build a hidden class per order.
+    const raw = {
+      accountId,
+      symbol: input.symbol,
+      side: input.side,
+      type: input.type,
+      quantity: input.quantity,
+      price: input.price,
+      stopPrice: input.stopPrice,
+      timeInForce: input.timeInForce,
+      postOnly: input.postOnly,
+      reduceOnly: input.reduceOnly,
+      clientOrderId: input.clientOrderId,
+    };
+    const v = validateIntent(raw, inst, {
+      referencePrice: last,
+      clientOrderId: input.clientOrderId === undefined ? newId() : undefined,
     });
     if (!v.ok || !inst) throw validationProblem(v.ok ? [] : v.errors);
     const intent = v.intent;

@@ -26,6 +26,7 @@ import {
   insertFills,
   insertLedgerEntries,
   insertOrders,
+  insertSmallBatch,
   ordersByClientId,
   riskLimitsById,
   updateOrders,
@@ -205,6 +206,11 @@ const isExpected = (err: unknown) => err instanceof AppError;
  * than by PostgreSQL's 65,535-parameter cap.
  */
 const MAX_BATCH = 1024;
+/**
+ * Orders up to which a batch's inserts go in one statement: below it, round trips are most of
+ * a commit's time; above it, the server's work per row is, and separate statements ran faster.
+ */
+const SMALL_BATCH = 64;
 /** Rows per statement for look-ups and updates that take parameters per row. */
 const STATEMENT_CHUNK = 1000;
 
@@ -316,7 +322,7 @@ export class PaperVenue {
         if (!(await settle())) await this.recover();
       }
       const b = new Batch(this.deps.books, this.bySymbol);
-      const { done, failure } = await this.prepare(b, tasks);
+      const { done, failure } = await this.prepare(b, tasks, pending?.batch);
       if (!(await settle())) {
         this.fail(b, done, new Error('an earlier batch this one was built on was not persisted'));
         await this.recover();
@@ -337,10 +343,11 @@ export class PaperVenue {
   private async prepare(
     b: Batch,
     tasks: StepTask[],
+    inFlight: Batch | undefined,
   ): Promise<{ done: Array<[StepTask, unknown]>; failure: unknown }> {
     const done: Array<[StepTask, unknown]> = [];
     try {
-      await this.prefetch(b, tasks);
+      await this.prefetch(b, tasks, inFlight);
     } catch (err) {
       for (const t of tasks) t.reject(err);
       return { done, failure: undefined };
@@ -376,11 +383,7 @@ export class PaperVenue {
       }
     }
     for (const a of b.forgets) this.deps.books.forget(a);
-    this.publish(
-      [...b.orders.values()].map((o) => o.order),
-      b.fills,
-      b.touched,
-    );
+    this.publish(b);
     for (const [t, v] of done) t.resolve(v);
     return true;
   }
@@ -396,8 +399,17 @@ export class PaperVenue {
     );
   }
 
-  /** Loads, in a few set-at-a-time queries, everything the batch's steps read. */
-  private async prefetch(b: Batch, tasks: Array<Task & { kind: 'step' }>): Promise<void> {
+  /**
+   * Loads, in a few set-at-a-time queries, everything the batch's steps read. `inFlight` is
+   * the batch committing meanwhile: an account row read just after it committed, before this
+   * process heard so, is ahead of the book by exactly that batch's entries; that is this
+   * venue's own write, not another writer's, and must not make the book replay its journal.
+   */
+  private async prefetch(
+    b: Batch,
+    tasks: Array<Task & { kind: 'step' }>,
+    inFlight: Batch | undefined,
+  ): Promise<void> {
     const db = this.deps.database.db;
     const ids = new Set<string>();
     const pairs: Array<[string, string]> = [];
@@ -415,7 +427,13 @@ export class PaperVenue {
       Promise.all(list.map((c) => riskLimitsById(db, c))),
       Promise.all(chunks(pairs).map((c) => ordersByClientId(db, c))),
     ]);
-    for (const [id, row] of rows.flatMap((m) => [...m])) {
+    for (const [id, read] of rows.flatMap((m) => [...m])) {
+      const known = this.deps.books.seqOf(id);
+      const ahead = inFlight?.journal.get(id);
+      const row =
+        known !== undefined && ahead !== undefined && Number(read.journal_seq) === known + ahead
+          ? { ...read, journal_seq: String(known) }
+          : read;
       b.accounts.set(id, row);
       await this.deps.books.load(db, row);
     }
@@ -423,16 +441,27 @@ export class PaperVenue {
     for (const [k, o] of prior.flatMap((m) => [...m])) b.clientOrders.set(k, o);
   }
 
-  /** Writes a batch in one transaction. */
+  /**
+   * Writes a batch in one transaction: a small one in a single statement, a large one with one
+   * statement per table.
+   */
   private async write(b: Batch): Promise<void> {
     const writes = b.writes();
-    const seqs = new Map<string, number>();
+    let seqs = new Map<string, number>();
     await this.deps.outbox.transaction(async (tx, emit) => {
-      await insertOrders(
-        tx,
-        writes.filter((w) => w.insert),
-      );
+      const inserts = writes.filter((w) => w.insert);
       for (const c of chunks(writes.filter((w) => !w.insert))) await updateOrders(tx, c);
+      if (writes.length <= SMALL_BATCH) {
+        seqs = await insertSmallBatch(tx, {
+          inserts,
+          fills: b.fills,
+          ledger: b.ledger,
+          events: b.events.length ? emit.insert(b.events) : undefined,
+          journal: b.journal,
+        });
+        return;
+      }
+      await insertOrders(tx, inserts);
       await insertFills(tx, b.fills);
       await insertLedgerEntries(tx, b.ledger);
       if (b.events.length) await emit(...b.events);
@@ -505,31 +534,46 @@ export class PaperVenue {
     return m;
   }
 
-  private publish(orders: Order[], fills: Fill[], accounts: Set<string>): void {
+  /**
+   * Live updates of the batch for the owners' screens. A view is built only for a channel the
+   * feed says someone may receive: most accounts a batch touches (a copy-trading fan-out's
+   * followers) have no screen open, and building their views was most of this step's cost.
+   */
+  private publish(b: Batch): void {
     const feed = this.deps.feed;
     if (!feed) return;
-    const user = (a: string) => this.deps.books.userOf(a);
-    for (const o of orders) {
-      const u = user(o.accountId);
-      if (u) feed.publish(channels.user(u, 'orders'), orderView(o));
+    const books = this.deps.books;
+    const listening = (channel: string) => feed.listening?.(channel) ?? true;
+    for (const { order } of b.orders.values()) {
+      const u = books.userOf(order.accountId);
+      const channel = u && channels.user(u, 'orders');
+      if (channel && listening(channel)) feed.publish(channel, orderView(order));
     }
-    for (const f of fills) {
-      const u = user(f.accountId);
-      if (u) feed.publish(channels.user(u, 'fills'), fillView(f));
+    const filled = new Set<string>();
+    for (const f of b.fills) {
+      filled.add(f.accountId);
+      const u = books.userOf(f.accountId);
+      const channel = u && channels.user(u, 'fills');
+      if (channel && listening(channel)) feed.publish(channel, fillView(f));
     }
-    const marks = this.marks();
-    for (const a of accounts) {
-      const u = user(a);
-      const p = this.deps.books.cached(a);
+    let marks: Map<string, Decimal> | undefined;
+    for (const a of b.touched) {
+      const u = books.userOf(a);
+      const p = books.cached(a);
       if (!u || !p) continue;
-      feed.publish(
-        channels.user(u, 'balances'),
-        p.ledger.balances(a).map((b) => balanceView(a, b)),
-      );
-      if (fills.some((f) => f.accountId === a)) {
+      const balances = channels.user(u, 'balances');
+      if (listening(balances))
         feed.publish(
-          channels.user(u, 'positions'),
-          p.positionsOf(a).map((pos) => positionView(pos, marks.get(pos.base))),
+          balances,
+          p.ledger.balances(a).map((x) => balanceView(a, x)),
+        );
+      const positions = channels.user(u, 'positions');
+      if (filled.has(a) && listening(positions)) {
+        marks ??= this.marks();
+        const m = marks;
+        feed.publish(
+          positions,
+          p.positionsOf(a).map((pos) => positionView(pos, m.get(pos.base))),
         );
       }
     }

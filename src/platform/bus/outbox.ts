@@ -1,62 +1,157 @@
+import type { RawBuilder } from 'kysely';
 import { newId } from '../../core/ids.js';
 import type { Clock } from '../../core/clock.js';
 import { jsonInsert, type Db, type Executor, type Tx } from '../db/index.js';
+import type { BusEvent, NewEvent } from './types.js';
 
 const OUTBOX_COLUMNS = ['event_id', 'topic', 'type', 'key', 'payload', 'ts_event', 'ts_init'];
-import type { NewEvent } from './types.js';
 
-export type Emit = (...events: NewEvent[]) => Promise<void>;
+/** Appends events inside the transaction it was handed to. */
+export interface Emit {
+  (...events: NewEvent[]): Promise<void>;
+  /**
+   * The same append as a statement the caller runs itself, so that a writer folding several
+   * inserts into one round trip (data-modifying CTEs) can include its events. They count as
+   * emitted from this call on: run the statement in this transaction, or make it fail.
+   */
+  insert(events: readonly NewEvent[]): RawBuilder<unknown>;
+}
+
+/** Told what the outbox's transactions wrote (see `OutboxRelay`). */
+export interface CommitListener {
+  /** After commit: the events `Outbox.transaction` emitted, in order, as the table holds them. */
+  committed(events: readonly BusEvent[]): void;
+  /** Events were appended in a transaction whose commit the outbox does not see. */
+  appendedElsewhere(): void;
+}
+
+/**
+ * An event as committed. Its payload is what the row holds, the emitted value through JSON
+ * (decimals as strings), made on first read: a consumer that decides from the type or key
+ * alone (`accepts`) never pays for it. So an emitted payload must not change afterwards. The
+ * payload is a getter: copy an event field by field, not with a spread.
+ */
+class CommittedEvent implements BusEvent {
+  private parsed: unknown;
+  private done = false;
+
+  constructor(
+    readonly eventId: string,
+    readonly topic: string,
+    readonly type: string,
+    readonly key: string | null,
+    readonly tsEvent: number,
+    readonly tsInit: number,
+    readonly emitted: unknown,
+  ) {}
+
+  get payload(): unknown {
+    if (!this.done) {
+      this.parsed = JSON.parse(JSON.stringify(this.emitted ?? null)) as unknown;
+      this.done = true;
+    }
+    return this.parsed;
+  }
+
+  toJSON(): BusEvent {
+    const { eventId, topic, type, key, tsEvent, tsInit, payload } = this;
+    return { eventId, topic, type, key, payload, tsEvent, tsInit };
+  }
+}
 
 /**
  * The write side of the transactional outbox. A command writes its state and its events in one
- * transaction; after commit the relay is nudged so that events leave within milliseconds
- * instead of waiting for the next poll.
+ * transaction; after commit the relay is handed the events it just wrote, so that they leave
+ * at once instead of at the next poll, and without being read back.
+ *
+ * Event ids written by transactions still open are `pending`: a relay polling the table while
+ * such a transaction commits may see its rows, and must leave them to the hand-over.
  */
 export class Outbox {
-  private listeners: Array<() => void> = [];
+  private readonly listeners: CommitListener[] = [];
+  private readonly open = new Set<string>();
 
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
   ) {}
 
-  /** Appends events inside the caller's transaction. */
+  /**
+   * Appends events inside the caller's transaction. The relay finds these by polling, so a
+   * caller that can should use `transaction`, whose events are handed over at commit.
+   */
   async append(tx: Executor, events: NewEvent[]): Promise<void> {
     if (!events.length) return;
-    const now = this.clock.now();
-    const init = new Date(now).toISOString();
-    const rows = events.map((e) => ({
-      event_id: e.eventId ?? newId(),
-      topic: e.topic,
-      type: e.type,
-      key: e.key ?? null,
-      // Nested as JSON, not as a string: the column takes the value itself.
-      payload: e.payload,
-      ts_event: new Date(e.tsEvent ?? now).toISOString(),
-      ts_init: init,
-    }));
-    await jsonInsert('outbox', OUTBOX_COLUMNS, rows).execute(tx);
+    for (const l of this.listeners) l.appendedElsewhere();
+    await this.statement(this.stamp(events)).execute(tx);
   }
 
-  /** Runs `fn` in a transaction with an `emit` bound to it; nudges the relay after commit. */
+  /** Runs `fn` in a transaction with an `emit` bound to it; hands the events over after commit. */
   async transaction<T>(fn: (tx: Tx, emit: Emit) => Promise<T>): Promise<T> {
-    let emitted = false;
-    const result = await this.db.transaction().execute((tx) =>
-      fn(tx, async (...events) => {
-        emitted ||= events.length > 0;
-        await this.append(tx, events);
-      }),
-    );
-    if (emitted) this.nudge();
+    const emitted: CommittedEvent[] = [];
+    const stage = (events: readonly NewEvent[]) => {
+      const stamped = this.stamp(events);
+      for (const e of stamped) {
+        emitted.push(e);
+        this.open.add(e.eventId);
+      }
+      return this.statement(stamped);
+    };
+    let result: T;
+    try {
+      result = await this.db.transaction().execute((tx) => {
+        const emit: Emit = Object.assign(
+          async (...events: NewEvent[]) => {
+            if (events.length) await stage(events).execute(tx);
+          },
+          { insert: stage },
+        );
+        return fn(tx, emit);
+      });
+    } finally {
+      for (const e of emitted) this.open.delete(e.eventId);
+    }
+    if (emitted.length) for (const l of this.listeners) l.committed(emitted);
     return result;
   }
 
-  /** Tells the relay that committed events are waiting. */
-  nudge(): void {
-    for (const l of this.listeners) l();
+  /** Whether `eventId` was written by a transaction of this outbox that has not ended yet. */
+  pending(eventId: string): boolean {
+    return this.open.size > 0 && this.open.has(eventId);
   }
 
-  onCommit(listener: () => void): void {
+  onCommit(listener: CommitListener): void {
     this.listeners.push(listener);
+  }
+
+  private stamp(events: readonly NewEvent[]): CommittedEvent[] {
+    const now = this.clock.now();
+    return events.map(
+      (e) =>
+        new CommittedEvent(
+          e.eventId ?? newId(),
+          e.topic,
+          e.type,
+          e.key ?? null,
+          e.tsEvent ?? now,
+          now,
+          e.payload,
+        ),
+    );
+  }
+
+  private statement(events: readonly CommittedEvent[]): RawBuilder<unknown> {
+    const init = events.length ? new Date(events[0]!.tsInit).toISOString() : '';
+    const rows = events.map((e) => ({
+      event_id: e.eventId,
+      topic: e.topic,
+      type: e.type,
+      key: e.key,
+      // Nested as JSON, not as a string: the column takes the value itself.
+      payload: e.emitted,
+      ts_event: e.tsEvent === e.tsInit ? init : new Date(e.tsEvent).toISOString(),
+      ts_init: init,
+    }));
+    return jsonInsert('outbox', OUTBOX_COLUMNS, rows);
   }
 }

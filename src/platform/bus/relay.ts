@@ -16,7 +16,7 @@ export interface OutboxRelayOptions {
   /** Polling interval when no commit nudges the relay (e.g. rows written by another process). */
   pollMs: number;
   batchSize?: number;
-  /** Pipelined mode: events published but not yet handled before the relay waits (5,000). */
+  /** Pipelined mode: events published but not yet handled before the relay waits (10,000). */
   maxInFlight?: number;
   /** Age after which published outbox rows are deleted (24 h). */
   retentionMs?: number;
@@ -59,7 +59,7 @@ const HOUR = 3_600_000;
  * - `locking` (PostgreSQL with Redis): each batch is selected `FOR UPDATE SKIP LOCKED`,
  *   published and stamped in one transaction, so relays in several processes share the outbox
  *   without publishing a row twice. A crash between publish and commit publishes the batch
- *   again, which the consumers' inbox absorbs.
+ *   again, which the consumers' inbox absorbs. A commit in this process wakes the relay at once.
  * - `pipelined` (the embedded bus, or PGlite): no transaction is held while publishing — on
  *   PGlite it would hold the only connection that the handlers need — and the relay does not wait
  *   for one batch to be handled before publishing the next. The in-process bus resolves a
@@ -69,11 +69,20 @@ const HOUR = 3_600_000;
  *   is correct for one relay per database — the embedded deployment. Several processes in this
  *   mode would each deliver every row to their own subscribers: still correct, since the inbox
  *   drops repeats, but duplicated work.
+ *
+ * Hand-over (pipelined mode): the events of a commit made through `Outbox.transaction` are
+ * published the moment it commits, from memory, with no poll and no read of the rows. Polling
+ * remains for the rest: rows left by an earlier run, appended outside `Outbox.transaction` (by a
+ * consumer) or by another process, and whatever a commit could not hand over. Order is kept by
+ * never letting the two overtake each other: the relay starts `behind` (polling until the table
+ * has nothing unpublished), and falls behind again when a hand-over would pass `maxInFlight` or
+ * a publish fails; while behind, commits are left to the poll, which publishes in id order.
  */
 export class OutboxRelay {
   readonly mode: 'locking' | 'pipelined';
   private readonly batchSize: number;
   private readonly maxInFlight: number;
+  /** Event ids published (or being published) and not yet stamped. */
   private readonly inFlight = new Set<string>();
   private readonly dispatches = new Set<Promise<void>>();
   private readonly timers: NodeJS.Timeout[] = [];
@@ -85,19 +94,33 @@ export class OutboxRelay {
   private failures = 0;
   private backoffUntil = 0;
   private readonly background = new Map<string, Promise<unknown>>();
+  /** Pipelined: commits are left to the poll until it has caught up (see the class comment). */
+  private behind = true;
+  /** Pipelined: commits left to the poll so far; a poll that saw none arrive may catch up. */
+  private leftToPoll = 0;
+  /** Pipelined: the table may hold rows this relay has not been handed; poll at the next wake. */
+  private pollDue = true;
+  /** Appends outside `Outbox.transaction` so far. */
+  private elsewhere = 0;
 
   constructor(private readonly opts: OutboxRelayOptions) {
     this.mode =
       opts.database.kind === 'postgres' && opts.bus.kind === 'redis' ? 'locking' : 'pipelined';
     this.batchSize = opts.batchSize ?? 500;
-    this.maxInFlight = Math.max(this.batchSize, opts.maxInFlight ?? 5000);
+    this.maxInFlight = Math.max(this.batchSize, opts.maxInFlight ?? 10_000);
   }
 
   start(): void {
     if (this.running || this.stopped) return;
     this.running = true;
-    this.opts.outbox.onCommit(() => this.wake());
-    this.every(this.opts.pollMs, () => this.wake());
+    this.opts.outbox.onCommit({
+      committed: (events) => this.committed(events),
+      appendedElsewhere: () => void (this.elsewhere += 1),
+    });
+    this.every(this.opts.pollMs, () => {
+      this.pollDue = true;
+      this.wake();
+    });
     const statsMs = this.opts.statsIntervalMs ?? 1000;
     if (statsMs > 0)
       this.every(statsMs, () => this.inBackground('stats', () => this.updateOutboxStats()));
@@ -126,7 +149,7 @@ export class OutboxRelay {
     while (!this.stopped && Date.now() < deadline) {
       let published = 0;
       try {
-        published = await this.runCycle();
+        published = await this.runCycle(true);
       } catch (err) {
         this.opts.logger.warn(
           { at: 'relay#flush', error: describeError(err) },
@@ -170,6 +193,21 @@ export class OutboxRelay {
     return { outbox, inbox };
   }
 
+  /** A commit of this process's outbox: hand its events over, or leave them to the poll. */
+  private committed(events: readonly BusEvent[]): void {
+    if (!this.running) return;
+    if (this.mode === 'pipelined') {
+      if (!this.behind && this.inFlight.size + events.length <= this.maxInFlight) {
+        this.dispatch(events, true);
+        return;
+      }
+      this.behind = true;
+      this.leftToPoll += 1;
+      this.pollDue = true;
+    }
+    this.wake();
+  }
+
   private wake(): void {
     if (!this.running || Date.now() < this.backoffUntil) return;
     if (this.pumping) {
@@ -186,13 +224,14 @@ export class OutboxRelay {
     try {
       do {
         this.again = false;
-        const published = await this.runCycle();
+        const published = await this.runCycle(false);
         if (published > 0) this.again = true;
       } while (this.again && this.running);
       this.failures = 0;
     } catch (err) {
       this.again = false;
       this.failures += 1;
+      this.pollDue = true;
       const wait = Math.min(5000, this.opts.pollMs * 2 ** Math.min(this.failures, 10));
       this.backoffUntil = Date.now() + wait;
       this.opts.logger.warn(
@@ -203,9 +242,9 @@ export class OutboxRelay {
   }
 
   /** One cycle at a time, whoever asks (the loop or a flush). */
-  private runCycle(): Promise<number> {
+  private runCycle(force: boolean): Promise<number> {
     const next = this.lock.then(() =>
-      this.mode === 'locking' ? this.lockedCycle() : this.pipelinedCycle(),
+      this.mode === 'locking' ? this.lockedCycle() : this.pipelinedCycle(force),
     );
     this.lock = next.catch(() => {});
     return next;
@@ -235,21 +274,47 @@ export class OutboxRelay {
     return count;
   }
 
-  private async pipelinedCycle(): Promise<number> {
-    if (this.inFlight.size >= this.maxInFlight) return 0;
+  /** Polls the table for rows nobody handed over (see the class comment). */
+  private async pipelinedCycle(force: boolean): Promise<number> {
+    if (!force && !this.pollDue) return 0;
+    this.pollDue = false;
+    if (this.inFlight.size >= this.maxInFlight) {
+      // A dispatch that finishes wakes the relay again.
+      this.pollDue = true;
+      return 0;
+    }
+    const left = this.leftToPoll;
     const rows = await this.selectFresh();
-    if (!rows.length) return 0;
-    const ids = rows.map((r) => r.id);
+    if (!rows.length) {
+      // Caught up only if no commit was left to the poll while it looked.
+      if (this.behind && left === this.leftToPoll) this.behind = false;
+      else if (this.behind) this.pollDue = true;
+      return 0;
+    }
+    this.pollDue = true;
+    this.dispatch(rows.map(toEvent), false);
+    return rows.length;
+  }
+
+  /**
+   * Publishes events and, once every subscriber has handled them, stamps their rows. Rows of a
+   * failed publish stay unpublished for the next poll.
+   */
+  private dispatch(events: readonly BusEvent[], handedOver: boolean): void {
+    const ids = events.map((e) => e.eventId);
     for (const id of ids) this.inFlight.add(id);
+    const elsewhere = this.elsewhere;
     const dispatch = this.opts.bus
-      .publish(rows.map(toEvent))
+      .publish(events as BusEvent[])
       .then(async () => {
         // After stop() the database may be closing; unstamped rows are simply published again.
         if (this.stopped) return;
-        await markPublished(this.opts.database.db, ids);
+        await markPublishedByEventId(this.opts.database.db, ids);
         this.opts.metrics.outboxPublished.inc(ids.length);
       })
       .catch((err: unknown) => {
+        // What was handed over after these must not overtake them: poll from here on.
+        if (handedOver) this.behind = true;
         if (!this.stopped)
           this.opts.logger.warn(
             { at: 'relay#dispatch', error: describeError(err) },
@@ -259,27 +324,28 @@ export class OutboxRelay {
       .finally(() => {
         for (const id of ids) this.inFlight.delete(id);
         this.dispatches.delete(dispatch);
-        this.wake();
+        // A handler appended events in its own transaction, committed by now: only a poll
+        // finds them.
+        if (this.behind || this.elsewhere !== elsewhere) this.pollDue = true;
+        if (this.pollDue) this.wake();
       });
     this.dispatches.add(dispatch);
-    return rows.length;
   }
 
-  /** Unpublished rows not already in flight, oldest first. */
+  /** Unpublished rows not in flight nor about to be handed over, oldest first. */
   private async selectFresh(): Promise<OutboxRow[]> {
     const db = this.opts.database.db;
     const base = () => db.selectFrom('outbox').where('published_at', 'is', null).orderBy('id');
-    if (this.inFlight.size === 0)
-      return (await base().select(COLUMNS).limit(this.batchSize).execute()) as OutboxRow[];
-    // Rows in flight are still unpublished and come first; skip them by id before loading payloads.
+    const outbox = this.opts.outbox;
+    // Rows in flight are still unpublished and come first; skip them before loading payloads.
     const candidates = (await base()
-      .select('id')
+      .select(['id', 'event_id'])
       .limit(this.batchSize + this.inFlight.size)
-      .execute()) as Array<{ id: string }>;
+      .execute()) as Array<{ id: string; event_id: string }>;
     const fresh = candidates
-      .map((r) => r.id)
-      .filter((id) => !this.inFlight.has(id))
-      .slice(0, this.batchSize);
+      .filter((r) => !this.inFlight.has(r.event_id) && !outbox.pending(r.event_id))
+      .slice(0, this.batchSize)
+      .map((r) => r.id);
     if (!fresh.length) return [];
     return (await base().select(COLUMNS).where('id', 'in', fresh).execute()) as OutboxRow[];
   }
@@ -358,6 +424,14 @@ function toEvent(r: OutboxRow): BusEvent {
     tsEvent: new Date(r.ts_event).getTime(),
     tsInit: new Date(r.ts_init).getTime(),
   };
+}
+
+/** Stamps rows by event id, all in one statement (the ids as one JSON parameter). */
+async function markPublishedByEventId(db: Executor, eventIds: string[]): Promise<void> {
+  await sql`update outbox set published_at = now()
+    where event_id in (select value::uuid from json_array_elements_text(${JSON.stringify(eventIds)}::json))`.execute(
+    db,
+  );
 }
 
 async function markPublished(db: Executor, ids: string[]): Promise<void> {

@@ -56,6 +56,39 @@ describe.each(backends)('feed on $name', (backend) => {
     await expect(feed.ping()).resolves.toBeUndefined();
   });
 
+  it('delivers to a filtered subscriber only what its filter wants', async () => {
+    const feed = await make();
+    const watched = new Set(['user.u1.fills']);
+    const got: Array<[string, unknown]> = [];
+    feed.subscribe('', (channel, data) => got.push([channel, data]), {
+      wants: (c) => watched.has(c),
+    });
+    feed.publish('user.u2.fills', { id: 1 });
+    feed.publish('user.u1.fills', { id: 2 });
+    await waitFor(() => got.length === 1);
+    watched.add('user.u2.fills');
+    feed.publish('user.u2.fills', { id: 3 });
+    await waitFor(() => got.length === 2);
+    expect(got).toEqual([
+      ['user.u1.fills', { id: 2 }],
+      ['user.u2.fills', { id: 3 }],
+    ]);
+  });
+
+  it('says whether anyone may receive a channel, so a publisher can skip building it', async () => {
+    const feed = await make();
+    const watched = new Set<string>();
+    feed.subscribe('', () => {}, { wants: (c) => watched.has(c) });
+    feed.subscribe('md.', () => {});
+    expect(feed.listening?.('md.ticker.paper.BTC/USDT')).toBe(true);
+    watched.add('user.u1.orders');
+    expect(feed.listening?.('user.u1.orders')).toBe(true);
+    // Only the embedded feed sees every subscriber; through Redis another process may listen.
+    expect(feed.listening?.('user.u9.orders')).toBe(backend.redisUrl === undefined ? false : true);
+    await feed.close();
+    expect(feed.listening?.('md.ticker.paper.BTC/USDT')).toBe(false);
+  });
+
   it('refuses data that is not JSON in the publisher', async () => {
     const feed = await make();
     feed.subscribe('', () => {});

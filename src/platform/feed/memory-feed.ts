@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { LocalDispatch } from './dispatch.js';
-import type { Feed } from './types.js';
+import type { Feed, SubscribeOptions } from './types.js';
 
 /**
  * The embedded feed: delivery within this process only.
@@ -11,6 +11,9 @@ import type { Feed } from './types.js';
  * Redis. Delivery happens on a microtask:
  * publishing never runs subscriber code (such as a fan-out to thousands of sockets) inside the
  * publisher's own call, which is also how the Redis feed behaves.
+ *
+ * Every subscriber is in this process, so `listening` is exact: a message that no prefix (and
+ * no subscriber's `wants`) takes costs the publisher nothing, not even its JSON copy.
  */
 export class MemoryFeed implements Feed {
   readonly kind = 'memory' as const;
@@ -29,9 +32,17 @@ export class MemoryFeed implements Feed {
     });
   }
 
-  subscribe(prefix: string, handler: (channel: string, data: unknown) => void): () => void {
+  subscribe(
+    prefix: string,
+    handler: (channel: string, data: unknown) => void,
+    options?: SubscribeOptions,
+  ): () => void {
     if (this.closed) throw new Error('the feed is closed');
-    return this.local.add(prefix, handler);
+    return this.local.add(prefix, handler, options);
+  }
+
+  listening(channel: string): boolean {
+    return !this.closed && this.local.wants(channel);
   }
 
   async ping(): Promise<void> {

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { LocalDispatch } from './dispatch.js';
-import type { Feed } from './types.js';
+import type { Feed, SubscribeOptions } from './types.js';
 
 export interface RedisFeedOptions {
   redisUrl: string;
@@ -93,9 +93,21 @@ export class RedisFeed implements Feed {
     );
   }
 
-  subscribe(prefix: string, handler: (channel: string, data: unknown) => void): () => void {
+  subscribe(
+    prefix: string,
+    handler: (channel: string, data: unknown) => void,
+    options?: SubscribeOptions,
+  ): () => void {
     if (this.closed) throw new Error('the feed is closed');
-    return this.local.add(prefix, handler);
+    return this.local.add(prefix, handler, options);
+  }
+
+  /**
+   * Subscribers in other processes are not known here, so any channel may have one: only a
+   * closed feed says no. (A local `wants` still spares this process decoding what it refuses.)
+   */
+  listening(): boolean {
+    return !this.closed;
   }
 
   async ping(): Promise<void> {

@@ -15,7 +15,27 @@ export interface Feed {
    * Receives every message whose channel starts with `prefix` (use '' for all), published by
    * this or any other process. Returns an unsubscribe function.
    */
-  subscribe(prefix: string, handler: (channel: string, data: unknown) => void): () => void;
+  subscribe(
+    prefix: string,
+    handler: (channel: string, data: unknown) => void,
+    options?: SubscribeOptions,
+  ): () => void;
+  /**
+   * Whether a message on `channel` published now could reach any subscriber. False only when
+   * the feed knows nobody would receive it, so a publisher may skip building a message (an
+   * account update for a user with no screen open). A feed that cannot know says true.
+   */
+  listening?(channel: string): boolean;
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface SubscribeOptions {
+  /**
+   * Narrows a wide prefix to the channels the subscriber wants right now (a gateway that
+   * relays only the channels its clients watch). Asked before a message is copied for
+   * delivery (at publish in the embedded feed, on arrival through Redis), it must be cheap;
+   * a message it refuses is neither decoded nor delivered.
+   */
+  wants?(channel: string): boolean;
 }
