@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/apps/app.js';
+import { Decimal } from '../src/core/decimal.js';
 import { FakeBinance, type ApiKey } from './fakes/binance/index.js';
 import { backends, freshDatabase } from './helpers/backends.js';
 import { signUp, startTestApp, type TestApp } from './helpers/app.js';
@@ -281,6 +282,82 @@ describe.each(backends)('live trading accounts on $name', (backend) => {
       venue: 'binance',
       connection: { state: 'connected', stream: 'connected', breaker: { state: 'closed' } },
     });
+  });
+
+  it("copies a paper leader's fill into a follower's exchange account", async () => {
+    fake.setPrice('BTCUSDT', '50000.00');
+    // The platform's own market at the same price, so the copy's slippage limit is met.
+    const venue = t.app.trading.venue!;
+    const px = Decimal.parse('50000');
+    const ts = Date.now();
+    await venue.onTrade({
+      venue: 'paper',
+      symbol: 'BTC/USDT',
+      id: `copy-live-${ts}`,
+      price: px,
+      quantity: Decimal.parse('0.001'),
+      side: 'buy',
+      ts,
+    });
+    await venue.onBookTop({
+      venue: 'paper',
+      symbol: 'BTC/USDT',
+      bidPrice: Decimal.parse('49999.99'),
+      bidSize: Decimal.parse('100'),
+      askPrice: px,
+      askSize: Decimal.parse('100'),
+      ts,
+    });
+    const leader = await signUp(t.app, { role: 'trader' });
+    await waitFor(async () => {
+      const b = await get(leader, '/api/v1/trading/balances');
+      return b.some(
+        (x: { currency: string; total: string }) => x.currency === 'USDT' && x.total !== '0',
+      );
+    });
+    const profile = await call(t.app, {
+      method: 'POST',
+      url: '/api/v1/copy/leaders',
+      headers: leader.auth,
+      payload: { displayName: 'Paper leader' },
+    });
+    expect(profile.statusCode, profile.body).toBe(201);
+    const f = await linked();
+    const follow = await call(t.app, {
+      method: 'POST',
+      url: '/api/v1/copy/follow',
+      headers: f.auth,
+      payload: {
+        leaderId: profile.json().id,
+        accountId: f.accountId,
+        mode: 'fixed_ratio',
+        ratio: '0.5',
+        allocatedAmount: '6000',
+      },
+    });
+    expect(follow.statusCode, follow.body).toBe(201);
+
+    const lead = await execute(leader, {
+      symbol: 'BTC/USDT',
+      side: 'buy',
+      type: 'market',
+      quantity: '0.004',
+    });
+    expect(lead.statusCode, lead.body).toBe(201);
+    expect(lead.json().status).toBe('filled');
+    const trades = await waitFor(async () => {
+      const list = await get(f, `/api/v1/copy/follows/${follow.json().id}/trades`);
+      return list.length > 0 && list;
+    }, STREAM_MS);
+    expect(trades[0], JSON.stringify(trades[0])).toMatchObject({
+      status: 'copied',
+      order: { quantity: '0.002', filledQuantity: '0.002', averagePrice: '50000' },
+    });
+    // The copy went to the exchange, once, under the copy's idempotency key.
+    const sent = fake.orders(f.key.account);
+    expect(sent).toHaveLength(1);
+    expect(fake.order({ clientOrderId: sent[0]!.clientOrderId }).status).toBe('FILLED');
+    expect(await balances(f, f.accountId)).toMatchObject({ BTC: '1.001998' });
   });
 
   it('cancels a working order on the exchange', async () => {

@@ -301,6 +301,11 @@ export class FanoutExecutor {
     const rows = items.map((i) => i.row);
     const positions = new Map(items.map((i) => [i.row.id, i.positions]));
     const states = await trading.accountStates(rows.map((r) => r.account_id));
+    // Followers trading on an exchange are sized by that exchange's rules.
+    if (rows.some((r) => r.venue !== 'paper'))
+      await trading.loadExchangeInstruments(
+        rows.filter((r) => r.venue !== 'paper').map((r) => r.account_id),
+      );
     const at = this.deps.clock.date();
     const done: Recorded[] = [];
     let unplaced = rows;

@@ -55,7 +55,9 @@ export class CopyService {
     const { config, trading, market } = deps;
     const pricing = (): Pricing => ({
       marks: trading.markPrices(),
-      instrument: (venue, symbol) => market.instrument(venue, symbol),
+      // An exchange account's instruments are its exchange's, as the trading module read them.
+      instrument: (venue, symbol) =>
+        market.instrument(venue, symbol) ?? trading.exchangeInstrument(venue, symbol),
       bookTop: (venue, symbol) => market.bookTop?.(venue, symbol),
     });
     this.directory = new LeaderDirectory({ ...deps, refreshMs: config.copyDirectoryRefreshMs });

@@ -144,12 +144,20 @@ export class LiveOrders {
     });
   }
 
+  /**
+   * Instruments by exchange, as the last connection to it read them: an exchange's rules are
+   * the same for every account on it, and planners that size orders synchronously (copy
+   * trading) read them here.
+   */
+  readonly byVenue = new Map<string, ReadonlyMap<string, InstrumentRules>>();
+
   /** The exchange's instruments, read once per connection. */
-  private async instrumentsOf(conn: LiveConnection): Promise<Map<string, InstrumentRules>> {
+  async instrumentsOf(conn: LiveConnection): Promise<Map<string, InstrumentRules>> {
     if (conn.instruments) return conn.instruments;
     try {
       const list = await conn.connector.instruments();
       conn.instruments = new Map(list.map((i) => [i.symbol, i]));
+      this.byVenue.set(conn.account.venue, conn.instruments);
       return conn.instruments;
     } catch (err) {
       throw exchangeError(err, conn.account.venue);

@@ -2,7 +2,7 @@ import { AppError } from '../../core/errors.js';
 import type { Vault } from '../vault/index.js';
 import type { TradingConfig } from './config.js';
 import type { RiskEngine } from './domain/risk.js';
-import type { Order } from './domain/types.js';
+import type { InstrumentRules, Order } from './domain/types.js';
 import * as E from './errors.js';
 import { CcxtVenueConnector } from './live/index.js';
 import { LiveConnection, LiveWrite, type ConnectionDeps } from './live-connection.js';
@@ -116,6 +116,24 @@ export class LiveVenues implements LiveRouting {
       e?.message,
       this.deps.clock.now(),
     );
+  }
+
+  /**
+   * Reads the instruments of the exchanges these accounts trade on (connecting them if need
+   * be), so that `instrument` knows them; paper accounts and unreachable exchanges are skipped.
+   */
+  async loadInstruments(accountIds: readonly string[]): Promise<void> {
+    for (const id of new Set(accountIds)) {
+      if (!(await this.isLive(id))) continue;
+      if (this.orders.byVenue.has(this.venues.get(id)!)) continue;
+      const conn = await this.connection(id).catch(() => undefined);
+      if (conn) await this.orders.instrumentsOf(conn).catch(() => undefined);
+    }
+  }
+
+  /** An exchange instrument's rules, when an account on that exchange has read them. */
+  instrument(venue: string, symbol: string): InstrumentRules | undefined {
+    return this.orders.byVenue.get(venue)?.get(symbol);
   }
 
   // ── commands ────────────────────────────────────────────────────────────────────────────

@@ -58,6 +58,8 @@ export interface LiveRouting {
   cancel(order: Order): Promise<OrderView>;
   amend(order: Order, body: { price?: string; quantity?: string }): Promise<OrderView>;
   status(accountId: string): ConnectionView | undefined;
+  loadInstruments(accountIds: readonly string[]): Promise<void>;
+  instrument(venue: string, symbol: string): InstrumentRules | undefined;
 }
 
 /** One placement of a batch: whose order, and the body `place` would take. */
@@ -110,6 +112,13 @@ const HUNDRED = Decimal.fromInt(100);
 const LOOKUP_CHUNK = 1000;
 
 type Placed = { created: boolean; order: OrderView; filledNotional: string };
+
+/**
+ * An exchange order's filled notional, from what its view reports: the exchange gives an
+ * average price, not the paper engine's running sum.
+ */
+const filledNotionalOf = (o: OrderView): string =>
+  Decimal.parse(o.averagePrice).mul(Decimal.parse(o.filledQuantity)).toString();
 
 const outcomeOf = (r: PromiseSettledResult<Placed>): PlaceOutcome => {
   if (r.status === 'fulfilled') return { ok: true, ...r.value };
@@ -332,11 +341,24 @@ export class TradingService {
     }
     const venue = this.venue();
     const accounts = await this.accountIdsFor(requests);
+    const live = this.deps.live?.();
+    const onExchange = new Set<string>();
+    if (live) {
+      for (const id of new Set(accounts.filter((a): a is string => typeof a === 'string')))
+        if (await live.isLive(id)) onExchange.add(id);
+    }
     const steps = requests.map((r, i) => {
       const accountId = accounts[i]!;
       if (accountId instanceof AppError) return Promise.reject(accountId);
       const input = r.input;
       const hash = requestHash(accountId, input);
+      // An exchange account's orders go to its exchange one by one (its connector queues them
+      // per account); the rest of the batch still shares the paper venue's commits.
+      if (onExchange.has(accountId))
+        return live!.place(accountId, hash, input).then((p): Placed => ({
+          ...p,
+          filledNotional: filledNotionalOf(p.order),
+        }));
       return venue.step<Placed>({
         accounts: [accountId],
         ...(input.clientOrderId !== undefined
@@ -356,6 +378,19 @@ export class TradingService {
       });
     });
     return (await Promise.allSettled(steps)).map(outcomeOf);
+  }
+
+  /**
+   * Makes the instruments of the exchanges these accounts trade on known to
+   * `exchangeInstrument` (a planner sizing orders for exchange accounts calls it first).
+   */
+  async loadExchangeInstruments(accountIds: readonly string[]): Promise<void> {
+    await this.deps.live?.()?.loadInstruments(accountIds);
+  }
+
+  /** An exchange instrument's rules, once `loadExchangeInstruments` read them. */
+  exchangeInstrument(venue: string, symbol: string): InstrumentRules | undefined {
+    return this.deps.live?.()?.instrument(venue, symbol);
   }
 
   /** Orders by (account, client order id), keyed `account|clientOrderId`, with their exact notional. */
