@@ -1,17 +1,12 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildWebUi } from '../src/apps/web-build.js';
 import { signUp, startTestApp, type TestApp } from './helpers/app.js';
 import { backends } from './helpers/backends.js';
 import {
-  CHROMIUM,
-  CHROMIUM_ARGS as ARGS,
   browserRunnable as runnable,
-  killProfile,
-  settles,
+  openBrowser,
+  type BrowserSession,
 } from './helpers/browser.js';
 import { waitFor } from './helpers/wait.js';
 
@@ -25,14 +20,11 @@ type User = Awaited<ReturnType<typeof signUp>>;
 
 describe.skipIf(!runnable)('browser UI: copy trading', () => {
   let t: TestApp;
-  let ctx: BrowserContext;
+  let browser: BrowserSession;
   let page: Page;
   let base: string;
-  let profile: string;
   let leader: User;
   let follower: User;
-  const shots = join(tmpdir(), 'obscura-ui-failures');
-  const problems: string[] = [];
   const LEADER_NAME = 'Steady BTC swings';
 
   const api = async (u: User, method: string, url: string, body?: unknown) => {
@@ -90,33 +82,17 @@ describe.skipIf(!runnable)('browser UI: copy trading', () => {
       signUp(t.app, { role: 'follower' }),
     ]);
     await Promise.all([funded(leader), funded(follower)]);
-    profile = mkdtempSync(join(tmpdir(), 'obscura-chromium-'));
-    ctx = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      args: ARGS,
-      viewport: { width: 1440, height: 900 },
-    });
-    page = ctx.pages()[0] ?? (await ctx.newPage());
-    page.setDefaultTimeout(10_000);
-    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && /Content.Security.Policy|Refused to/i.test(m.text()))
-        problems.push(`policy: ${m.text()}`);
-    });
+    browser = await openBrowser();
+    page = browser.page;
   });
 
   afterEach(async ({ task }) => {
-    if (task.result?.state !== 'fail' || !page) return;
-    mkdirSync(shots, { recursive: true });
-    const file = join(shots, `${task.name.replace(/[^a-z0-9]+/gi, '-')}.png`);
-    await page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
-    console.error(`screenshot of the failure: ${file}`);
+    await browser?.screenshotIfFailed(task);
   });
 
   afterAll(async () => {
-    if (ctx && !(await settles(ctx.close(), 10_000))) killProfile(profile);
+    await browser?.close();
     await t?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   it('makes the leader a leader from the Become a leader page', async () => {
@@ -188,6 +164,6 @@ describe.skipIf(!runnable)('browser UI: copy trading', () => {
     expect(cells[1]).toBe('BTC/USDT');
     expect(cells[4]).toBe('0.002'); // the leader's size
     expect(cells[6]).toBe('0.001'); // half of it
-    expect(problems).toEqual([]);
+    expect(browser.problems).toEqual([]);
   });
 });

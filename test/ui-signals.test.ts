@@ -1,17 +1,12 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildWebUi } from '../src/apps/web-build.js';
 import { signUp, startTestApp, type TestApp } from './helpers/app.js';
 import { backends } from './helpers/backends.js';
 import {
-  CHROMIUM,
-  CHROMIUM_ARGS as ARGS,
   browserRunnable as runnable,
-  killProfile,
-  settles,
+  openBrowser,
+  type BrowserSession,
 } from './helpers/browser.js';
 import { waitFor } from './helpers/wait.js';
 
@@ -25,13 +20,10 @@ type User = Awaited<ReturnType<typeof signUp>>;
 
 describe.skipIf(!runnable)('browser UI: signals', () => {
   let t: TestApp;
-  let ctx: BrowserContext;
+  let browser: BrowserSession;
   let page: Page;
   let base: string;
-  let profile: string;
   let trader: User;
-  const shots = join(tmpdir(), 'obscura-ui-failures');
-  const problems: string[] = [];
 
   const api = async (method: string, url: string, body?: unknown) => {
     const res = await fetch(`${base}${url}`, {
@@ -69,19 +61,8 @@ describe.skipIf(!runnable)('browser UI: signals', () => {
       );
       return balances.some((b) => b.currency === 'USDT' && b.total !== '0');
     });
-    profile = mkdtempSync(join(tmpdir(), 'obscura-chromium-'));
-    ctx = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      args: ARGS,
-      viewport: { width: 1440, height: 900 },
-    });
-    page = ctx.pages()[0] ?? (await ctx.newPage());
-    page.setDefaultTimeout(10_000);
-    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && /Content.Security.Policy|Refused to/i.test(m.text()))
-        problems.push(`policy: ${m.text()}`);
-    });
+    browser = await openBrowser();
+    page = browser.page;
     await page.goto(`${base}/`);
     await page.getByLabel('Email').fill(trader.email);
     await page.getByLabel('Password').fill(trader.password);
@@ -90,17 +71,12 @@ describe.skipIf(!runnable)('browser UI: signals', () => {
   });
 
   afterEach(async ({ task }) => {
-    if (task.result?.state !== 'fail' || !page) return;
-    mkdirSync(shots, { recursive: true });
-    const file = join(shots, `${task.name.replace(/[^a-z0-9]+/gi, '-')}.png`);
-    await page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
-    console.error(`screenshot of the failure: ${file}`);
+    await browser?.screenshotIfFailed(task);
   });
 
   afterAll(async () => {
-    if (ctx && !(await settles(ctx.close(), 10_000))) killProfile(profile);
+    await browser?.close();
     await t?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   it("shows the API's error under the stop field and stores nothing", async () => {
@@ -141,7 +117,7 @@ describe.skipIf(!runnable)('browser UI: signals', () => {
     expect(await rows.first().textContent()).toMatch(/quant\./);
     await page.getByTestId('detail-consensus').waitFor();
     expect(await page.getByText('Market context and features').count()).toBe(1);
-    expect(problems).toEqual([]);
+    expect(browser.problems).toEqual([]);
   });
 
   it('makes a TradingView webhook and takes its alert as a signal', async () => {
@@ -208,6 +184,6 @@ describe.skipIf(!runnable)('browser UI: signals', () => {
     expect(await actions.getByTestId('action-row').first().textContent()).toMatch(
       /placed|skipped|failed/,
     );
-    expect(problems).toEqual([]);
+    expect(browser.problems).toEqual([]);
   });
 });

@@ -1,18 +1,13 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildWebUi } from '../src/apps/web-build.js';
 import { Decimal } from '../src/core/decimal.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { backends } from './helpers/backends.js';
 import {
-  CHROMIUM,
-  CHROMIUM_ARGS as ARGS,
   browserRunnable as runnable,
-  killProfile,
-  settles,
+  openBrowser,
+  type BrowserSession,
 } from './helpers/browser.js';
 import { waitFor } from './helpers/wait.js';
 
@@ -28,12 +23,9 @@ const shown = (text: string | null) => Decimal.parse((text ?? '').replace(/,/g, 
 
 describe.skipIf(!runnable)('browser UI', () => {
   let t: TestApp;
-  let ctx: BrowserContext;
+  let browser: BrowserSession;
   let page: Page;
   let base: string;
-  let profile: string;
-  const shots = join(tmpdir(), 'obscura-ui-failures');
-  const problems: string[] = [];
 
   beforeAll(async () => {
     await buildWebUi(); // nothing to do when web/dist is newer than web/
@@ -49,36 +41,17 @@ describe.skipIf(!runnable)('browser UI', () => {
       },
     });
     base = await t.app.http.listen({ port: 0, host: '127.0.0.1' });
-    profile = mkdtempSync(join(tmpdir(), 'obscura-chromium-'));
-    ctx = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      args: ARGS,
-      viewport: { width: 1440, height: 900 },
-    });
-    page = ctx.pages()[0] ?? (await ctx.newPage());
-    page.setDefaultTimeout(10_000);
-    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && /Content.Security.Policy|Refused to/i.test(m.text()))
-        problems.push(`policy: ${m.text()}`);
-      // React says this only in its development build, which must never be served.
-      if (m.text().includes('React DevTools')) problems.push('a development build of React');
-    });
+    browser = await openBrowser();
+    page = browser.page;
   });
 
   afterEach(async ({ task }) => {
-    if (task.result?.state !== 'fail' || !page) return;
-    mkdirSync(shots, { recursive: true });
-    const file = join(shots, `${task.name.replace(/[^a-z0-9]+/gi, '-')}.png`);
-    await page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
-    console.error(`screenshot of the failure: ${file}`);
+    await browser?.screenshotIfFailed(task);
   });
 
   afterAll(async () => {
-    // A browser that does not exit is ended by its process id, not left behind for the next run.
-    if (ctx && !(await settles(ctx.close(), 10_000))) killProfile(profile);
+    await browser?.close();
     await t?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   it('serves the app with its own security headers and keeps API 404s as problems', async () => {
@@ -128,7 +101,7 @@ describe.skipIf(!runnable)('browser UI', () => {
   it('fills the trades tape from the API as the page loads, before any live trade', async () => {
     // A tab of its own whose live trades are held back on the way in: what its tape shows
     // came over REST.
-    const tab = await ctx.newPage();
+    const tab = await browser.ctx.newPage();
     try {
       await tab.routeWebSocket(/\/ws$/, (ws) => {
         const server = ws.connectToServer();
@@ -217,6 +190,6 @@ describe.skipIf(!runnable)('browser UI', () => {
     await page.getByTestId('live-status').filter({ hasText: 'Live' }).waitFor();
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('button', { name: 'Use demo account' }).waitFor();
-    expect(problems).toEqual([]);
+    expect(browser.problems).toEqual([]);
   });
 });
