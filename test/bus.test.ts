@@ -3,14 +3,8 @@ import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../src/core/clock.js';
 import { newId } from '../src/core/ids.js';
-import {
-  createBus,
-  Outbox,
-  OutboxRelay,
-  type BusEvent,
-  type EventHandler,
-} from '../src/platform/bus/index.js';
-import { openDatabase, type Database, type Db } from '../src/platform/db/index.js';
+import { createBus, Outbox, OutboxRelay, type BusEvent } from '../src/platform/bus/index.js';
+import { openDatabase, type Database, type Db, type Tx } from '../src/platform/db/index.js';
 import { createLogger } from '../src/platform/logging/logger.js';
 import { Metrics } from '../src/platform/metrics/metrics.js';
 import { backends, freshDatabase, uniqueRedisPrefix, type Backend } from './helpers/backends.js';
@@ -24,6 +18,7 @@ interface NodeOptions {
   retryBaseMs?: number;
   claimIdleMs?: number;
   batchSize?: number;
+  pollMs?: number;
 }
 
 describe.each(backends)('event bus on $name', (backend: Backend) => {
@@ -36,7 +31,7 @@ describe.each(backends)('event bus on $name', (backend: Backend) => {
   async function world() {
     const fresh = await freshDatabase(backend);
     cleanups.push(() => fresh.drop());
-    await sql`create table bus_test_effects (consumer text not null, event_id uuid not null, n int not null)`.execute(
+    await sql`create table bus_test_effects (consumer text not null, event_id uuid not null, n int not null, seq bigserial)`.execute(
       fresh.database.db,
     );
     const prefix = uniqueRedisPrefix();
@@ -47,6 +42,8 @@ describe.each(backends)('event bus on $name', (backend: Backend) => {
   /** One process's worth of bus, outbox and relay. */
   async function node(database: Database, prefix: string, o: NodeOptions = {}) {
     const metrics = new Metrics({ defaultMetrics: false });
+    // As the application wires them: consumer transactions go through the relay's outbox.
+    const outbox = new Outbox(database.db, systemClock);
     const bus = await createBus({
       redisUrl: backend.redisUrl,
       redisPrefix: prefix,
@@ -56,15 +53,15 @@ describe.each(backends)('event bus on $name', (backend: Backend) => {
       maxAttempts: o.maxAttempts ?? 3,
       retryBaseMs: o.retryBaseMs ?? 5,
       claimIdleMs: o.claimIdleMs ?? 30_000,
+      outbox,
     });
-    const outbox = new Outbox(database.db, systemClock);
     const relay = new OutboxRelay({
       database,
       bus,
       outbox,
       logger,
       metrics,
-      pollMs: 20,
+      pollMs: o.pollMs ?? 20,
       batchSize: o.batchSize ?? 100,
     });
     const stop = async () => {
@@ -76,8 +73,155 @@ describe.each(backends)('event bus on $name', (backend: Backend) => {
       outbox.transaction((_tx, e) =>
         e(...ns.map((n) => ({ topic: TOPIC, type: 'ThingHappened', payload: { n } }))),
       );
-    return { bus, outbox, relay, metrics, emit, stop };
+    /** Events with keys, in one transaction: `[key, n]` pairs. */
+    const emitKeyed = (...pairs: Array<[string, number]>) =>
+      outbox.transaction((_tx, e) =>
+        e(
+          ...pairs.map(([key, n]) => ({
+            topic: TOPIC,
+            type: 'ThingHappened',
+            key,
+            payload: { n },
+          })),
+        ),
+      );
+    return { bus, outbox, relay, metrics, emit, emitKeyed, stop };
   }
+
+  describe('batch consumers', () => {
+    /** A consumer that records its effects, and the size of every batch it was handed. */
+    function batching(name: string, o: { poison?: number; failFirstBatch?: boolean } = {}) {
+      const batches: number[] = [];
+      const singles = new Map<number, number>();
+      let failed = false;
+      const spec = {
+        name,
+        topics: [TOPIC],
+        handle: async (event: BusEvent, tx: Tx) => {
+          const { n } = event.payload as { n: number };
+          singles.set(n, (singles.get(n) ?? 0) + 1);
+          await record(name)(event, tx);
+          if (n === o.poison) throw new Error(`cannot handle ${n}`);
+        },
+        handleBatch: async (events: readonly BusEvent[], tx: Tx) => {
+          batches.push(events.length);
+          for (const event of events) await record(name)(event, tx);
+          if (o.failFirstBatch && !failed) {
+            failed = true;
+            throw new Error('the database blinked');
+          }
+          if (events.some((e) => (e.payload as { n: number }).n === o.poison))
+            throw new Error('a poison event in the batch');
+        },
+      };
+      return { spec, batches, singles };
+    }
+
+    it('handles events that arrive together in one transaction, each once despite redelivery', async () => {
+      const { fresh, db, prefix } = await world();
+      const n = await node(fresh.database, prefix);
+      // Committed before anyone consumes, so that they arrive together.
+      await n.emit(...range(1, 40));
+      const c = batching('batched');
+      await n.bus.subscribe(c.spec);
+      n.relay.start();
+      await waitFor(async () => (await effectCount(db, 'batched')) === 40);
+      expect(Math.max(...c.batches)).toBeGreaterThan(1);
+
+      // The same events again, as a relay that crashed before stamping them would send them.
+      const again = (await db
+        .selectFrom('outbox')
+        .select(['event_id', 'topic', 'type', 'key', 'payload', 'ts_event', 'ts_init'])
+        .execute()) as Array<Record<string, unknown>>;
+      await n.bus.publish(
+        again.map((r) => ({
+          eventId: r.event_id as string,
+          topic: r.topic as string,
+          type: r.type as string,
+          key: r.key as string | null,
+          payload: r.payload,
+          tsEvent: new Date(r.ts_event as string).getTime(),
+          tsInit: new Date(r.ts_init as string).getTime(),
+        })),
+      );
+      await waitFor(async () => (await counter(n.metrics, 'batched', 'duplicate')) === 40);
+      expect(await counter(n.metrics, 'batched', 'ok')).toBe(40);
+      expect(await effectCount(db, 'batched')).toBe(40);
+      const inbox = await sql<{ n: string }>`
+        select count(*) as n from processed_events where consumer = 'batched'`.execute(db);
+      expect(Number(inbox.rows[0]!.n)).toBe(40);
+    });
+
+    it('delivers a failed batch one event at a time: the poison event alone is retried and dead-lettered', async () => {
+      const { fresh, db, prefix } = await world();
+      const n = await node(fresh.database, prefix, { maxAttempts: 3 });
+      await n.emit(...range(1, 20));
+      const c = batching('careful', { poison: 13 });
+      await n.bus.subscribe(c.spec);
+      n.relay.start();
+
+      await waitFor(async () => (await n.bus.deadLetterCount()) === 1);
+      await waitFor(async () => (await effectCount(db, 'careful')) === 19);
+      const [letter] = await n.bus.listDeadLetters(10);
+      expect(letter).toMatchObject({ consumer: 'careful', attempts: 3, payload: { n: 13 } });
+      // Its own three attempts; the failed batch was not counted as one of them.
+      expect(c.singles.get(13)).toBe(3);
+      expect(c.batches.length).toBeGreaterThan(0);
+      const applied = await sql<{ n: number }>`
+        select n from bus_test_effects where consumer = 'careful' order by n`.execute(db);
+      expect(applied.rows.map((r) => r.n)).toEqual(range(1, 20).filter((x) => x !== 13));
+    });
+
+    it('keeps the order of each key, through a batch that fails and its one-at-a-time redelivery', async () => {
+      const { fresh, db, prefix } = await world();
+      const n = await node(fresh.database, prefix);
+      const pairs = range(1, 30).map((i): [string, number] => [`k${i % 3}`, i]);
+      await n.emitKeyed(...pairs);
+      const c = batching('ordered', { failFirstBatch: true });
+      await n.bus.subscribe(c.spec);
+      n.relay.start();
+      await waitFor(async () => (await effectCount(db, 'ordered')) === 30);
+      expect(c.batches.length).toBeGreaterThan(0);
+
+      const rows = await sql<{ n: number }>`
+        select n from bus_test_effects where consumer = 'ordered' order by seq`.execute(db);
+      const seen = rows.rows.map((r) => r.n);
+      expect([...seen].sort((a, b) => a - b)).toEqual(range(1, 30));
+      for (const k of [0, 1, 2]) {
+        const ofKey = seen.filter((x) => x % 3 === k);
+        expect(ofKey).toEqual([...ofKey].sort((a, b) => a - b));
+      }
+    });
+
+    it('hands what a consumer emits to the relay at its commit, without waiting for a poll', async () => {
+      const { fresh, db, prefix } = await world();
+      // The relay polls once at start and then not within the test.
+      const n = await node(fresh.database, prefix, { pollMs: 600_000 });
+      const c = batching('downstream');
+      await n.bus.subscribe({
+        name: 'upstream',
+        topics: [TOPIC],
+        handle: async (event, _tx, emit) => {
+          const { n: value } = event.payload as { n: number };
+          await emit({ topic: 'test.followups', type: 'ThingFollowed', payload: { n: value } });
+        },
+        handleBatch: async (events, _tx, emit) => {
+          await emit(
+            ...events.map((e) => ({
+              topic: 'test.followups',
+              type: 'ThingFollowed',
+              payload: { n: (e.payload as { n: number }).n },
+            })),
+          );
+        },
+      });
+      await n.bus.subscribe({ ...c.spec, topics: ['test.followups'] });
+      n.relay.start();
+      await n.emit(...range(1, 5));
+      await n.emit(6);
+      await waitFor(async () => (await effectCount(db, 'downstream')) === 6, 5000);
+    });
+  });
 
   it('delivers each committed event exactly once to every subscriber', async () => {
     const { fresh, db, prefix } = await world();
@@ -384,7 +528,7 @@ describe.each(backends)('event bus on $name', (backend: Backend) => {
     });
 });
 
-function record(consumer: string): EventHandler {
+function record(consumer: string): (event: BusEvent, tx: Tx) => Promise<void> {
   return async (event, tx) => {
     const n = Number((event.payload as { n?: number }).n ?? 0);
     await tx

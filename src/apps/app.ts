@@ -94,6 +94,8 @@ export async function buildApp(config: AppConfig, opts: BuildOptions = {}): Prom
       const applied = await migrate(database);
       if (applied.length) logger.info({ at: 'app#migrate', applied }, 'migrations applied');
     }
+    // Consumers' transactions run through the outbox, so what they emit leaves at commit.
+    const outbox = new Outbox(database.db, clock);
     const bus = await createBus({
       redisUrl: config.redisUrl,
       redisPrefix: config.redisPrefix,
@@ -103,6 +105,7 @@ export async function buildApp(config: AppConfig, opts: BuildOptions = {}): Prom
       maxAttempts: config.busMaxAttempts,
       retryBaseMs: config.busRetryBaseMs,
       claimIdleMs: config.busClaimIdleMs,
+      outbox,
     });
     cleanups.unshift(() => bus.close());
     const feed = await createFeed({
@@ -111,7 +114,6 @@ export async function buildApp(config: AppConfig, opts: BuildOptions = {}): Prom
       logger,
     });
     cleanups.unshift(() => feed.close());
-    const outbox = new Outbox(database.db, clock);
     const rateLimiter: RateLimiter = createRateLimiter({
       redisUrl: config.redisUrl,
       prefix: config.redisPrefix,

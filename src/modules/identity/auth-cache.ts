@@ -63,9 +63,25 @@ export class AuthCache {
     return v;
   }
 
+  /** Reads in flight, so that the requests of one key arriving meanwhile share one read. */
+  private readonly keyLoads = new Map<string, Promise<KeyEntry | undefined>>();
+  /** Bumped by every `forget…`: a read begun before one must not be cached after it. */
+  private generation = 0;
+
   async apiKey(prefix: string): Promise<KeyEntry | undefined> {
     const hit = this.keys.get(prefix);
     if (hit && this.fresh(hit.at)) return hit.v;
+    const loading = this.keyLoads.get(prefix);
+    if (loading) return loading;
+    const load: Promise<KeyEntry | undefined> = this.loadApiKey(prefix).finally(() => {
+      if (this.keyLoads.get(prefix) === load) this.keyLoads.delete(prefix);
+    });
+    this.keyLoads.set(prefix, load);
+    return load;
+  }
+
+  private async loadApiKey(prefix: string): Promise<KeyEntry | undefined> {
+    const generation = this.generation;
     const r = await S.apiKeyByPrefix(this.database.db, prefix);
     const v: KeyEntry | undefined = r && {
       id: r.id,
@@ -78,6 +94,7 @@ export class AuthCache {
       role: r.role,
       lastUsedAt: r.last_used_at ? r.last_used_at.getTime() : 0,
     };
+    if (generation !== this.generation) return v;
     if (this.keys.size >= MAX_ENTRIES) this.keys.clear();
     this.keys.set(prefix, { at: this.clock.now(), v });
     return v;
@@ -98,9 +115,13 @@ export class AuthCache {
     this.sessions.delete(id);
   }
   forgetApiKey(prefix: string) {
+    this.generation += 1;
+    this.keyLoads.delete(prefix);
     this.keys.delete(prefix);
   }
   forgetUser(userId: string) {
+    this.generation += 1;
+    this.keyLoads.clear();
     for (const [k, e] of this.sessions) if (e.v?.userId === userId) this.sessions.delete(k);
     for (const [k, e] of this.keys) if (e.v?.userId === userId) this.keys.delete(k);
   }

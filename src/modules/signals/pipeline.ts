@@ -5,23 +5,25 @@
  *                                  └──► signals.enriched (SignalEnriched, for observers)
  *
  * Enrichment is a bus consumer that does its work inside the transaction that consumes the
- * event (it reads memory only): the enrichment and the SignalEnriched event commit together,
- * and a failure is retried and dead-lettered by the bus.
+ * events (it reads memory only): the enrichments and their SignalEnriched events commit
+ * together, for every signal of a delivered batch at once, and a failure is retried and
+ * dead-lettered by the bus, one signal at a time.
  *
- * Evaluation calls models that may take seconds, so it must not hold a transaction (on the
- * embedded database that would be the only connection): once the enrichment has committed,
- * the same process evaluates the signal and writes decisions, consensus, the stage times and
- * the SignalDecided event in one transaction of its own, then publishes on the live feed.
- * Handing over in memory rather than through the bus spares the decision path a relay hop: the
- * relay publishes events appended by consumers when it polls (OUTBOX_POLL_MS), while the
- * transactions of the gateway and of this stage hand theirs over at commit. A process that dies
- * between enrichment and decision leaves the signal `enriched`; a worker takes it over after
+ * When every evaluator is a quant model (pure computation, well under a millisecond), they run
+ * in that same transaction too, and each signal goes from `pending` to `published` in one row
+ * write. Models that call out (LLMs) may take seconds, and a transaction held meanwhile would
+ * be the embedded database's only connection: then, once the enrichment has committed, the same
+ * process evaluates the signal, and the decision writer publishes decisions, consensus, stage
+ * times and the SignalDecided event, group-committed across signals. Either way the payload
+ * goes to the live feed after the commit. Handing over in memory rather than through the bus
+ * spares the decision path a relay hop and a stream read. A process that dies between
+ * enrichment and decision leaves the signal `enriched`; a worker takes it over after
  * SIGNALS_RECOVERY_MS, as the copy fan-out recovers.
  */
 import { performance } from 'node:perf_hooks';
 import type { Clock } from '../../core/clock.js';
 import { topics, channels } from '../../core/topics.js';
-import { describeError, type ConsumerSpec, type Outbox } from '../../platform/bus/index.js';
+import type { AppendEvents, BusEvent, ConsumerSpec, Outbox } from '../../platform/bus/index.js';
 import type { Database, Tx } from '../../platform/db/index.js';
 import type { Feed } from '../../platform/feed/types.js';
 import type { Logger } from '../../platform/logging/logger.js';
@@ -29,7 +31,6 @@ import { TIMEFRAME_MS, type BookTop, type Timeframe, type Trade } from '../marke
 import { consensusOf } from './domain/consensus.js';
 import { enrich, type Enrichment } from './domain/enrich.js';
 import { evaluateAll } from './domain/evaluate.js';
-import type { Progress } from './domain/timeline.js';
 import type {
   Decision,
   EnrichedSignal,
@@ -38,16 +39,12 @@ import type {
   SignalDecidedPayload,
 } from './domain/types.js';
 import type { SignalsConfig } from './config.js';
+import { DecisionWriter } from './decision-writer.js';
+import { decidedEvent, enrichedEvent } from './events.js';
+import { recordFailedAttempt, takeOverStalled } from './recovery.js';
 import type { MarketHistory } from './market-history.js';
 import type { SignalMetrics } from './metrics.js';
-import {
-  claimStalled,
-  enrichedOf,
-  insertTimeline,
-  recordDecisions,
-  recordEnrichment,
-  recordFailure,
-} from './store.js';
+import { recordEnrichedDecisions, recordEnrichments, type EnrichmentRow } from './store.js';
 
 /** What enrichment reads of the market besides candles: the market view, in production. */
 export interface EnrichmentMarket {
@@ -69,9 +66,6 @@ export interface PipelineDeps {
   config: SignalsConfig & { busMaxAttempts: number };
 }
 
-const MAX_WRITE_ATTEMPTS = 5;
-const RECOVERY_BATCH = 100;
-
 export class SignalPipeline {
   private market: EnrichmentMarket;
   private evaluators: readonly Evaluator[];
@@ -79,13 +73,17 @@ export class SignalPipeline {
   /** Signals queued or being evaluated here, so a recovery never queues one twice. */
   private readonly held = new Set<string>();
   private readonly running = new Set<Promise<void>>();
+  /** Signals whose evaluators are running: what SIGNALS_EVALUATION_CONCURRENCY bounds. */
+  private evaluating = 0;
   private recoveryTimer: NodeJS.Timeout | undefined;
   private recovering: Promise<number> | undefined;
   private stopping = false;
+  private readonly decisions: DecisionWriter;
 
   constructor(private readonly deps: PipelineDeps) {
     this.market = deps.market;
     this.evaluators = deps.evaluators;
+    this.decisions = new DecisionWriter(deps);
   }
 
   /** Replaces where enrichment reads prices: a replayed market, or a failing one in tests. */
@@ -107,7 +105,8 @@ export class SignalPipeline {
       {
         name: 'signals.enrich',
         topics: [topics.signalsPending],
-        handle: (event, tx) => this.enrichStage(event.payload as Signal, tx),
+        handle: (event, tx, emit) => this.enrichOne(event, tx, emit),
+        handleBatch: (events, tx, emit) => this.enrichStage(events, tx, emit),
       },
     ];
   }
@@ -125,6 +124,7 @@ export class SignalPipeline {
   /** Stops recovery and waits (a few seconds at most) for evaluations in flight. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.decisions.stop();
     clearInterval(this.recoveryTimer);
     for (const q of this.queue.splice(0)) this.held.delete(q.signal.eventId);
     await this.recovering;
@@ -171,71 +171,113 @@ export class SignalPipeline {
 
   // ── enrich ──────────────────────────────────────────────────────────────────────────────
 
-  private async enrichStage(signal: Signal, tx: Tx) {
-    const started = performance.now();
+  /** One signal alone (a retry, or a batch of one): a failed attempt is recorded as its own. */
+  private async enrichOne(event: BusEvent, tx: Tx, emit: AppendEvents) {
     try {
-      const enrichedAt = this.deps.clock.now();
-      const e = this.enrichment(signal, enrichedAt);
-      const workMs = performance.now() - started;
-      if (!(await recordEnrichment(tx, signal.eventId, e, enrichedAt, workMs))) return;
-      const enriched: EnrichedSignal = { signal, ...e, enrichedAt };
-      await this.deps.outbox.append(tx, [
-        {
-          topic: topics.signalsEnriched,
-          type: 'SignalEnriched',
-          key: signal.eventId,
-          payload: enriched,
-          tsEvent: enrichedAt,
-        },
-      ]);
-      return () => {
-        this.deps.metrics.stage('enrich', (enrichedAt - signal.receivedAt) / 1000);
-        this.submit(enriched);
-      };
+      return await this.enrichStage([event], tx, emit);
     } catch (err) {
-      this.failed(signal, 'enrich', 'pending', err);
+      recordFailedAttempt(this.deps, event.payload as Signal, 'enrich', 'pending', err);
       throw err;
     }
   }
 
   /**
-   * Records a failed attempt once its transaction has rolled back: the bus retries the event
-   * and dead-letters it after BUS_MAX_ATTEMPTS, and the signal's status and timeline say so.
+   * Enriches signals in the transaction that consumes their events: one statement stores the
+   * enrichments (only of signals still `pending`, so a redelivery writes nothing twice), one
+   * appends their SignalEnriched events. A failure is not recorded against the signals here:
+   * the bus delivers a failed batch again one signal at a time (`enrichOne`), which knows
+   * whose failure it is.
    */
-  private failed(signal: Signal, stage: string, waiting: Progress, err: unknown): void {
-    const error = describeError(err);
-    const at = this.deps.clock.now();
-    const { database, config, logger } = this.deps;
-    setImmediate(() => {
-      database.db
-        .transaction()
-        .execute(async (tx) => {
-          const r = await recordFailure(tx, {
-            eventId: signal.eventId,
-            stage,
-            waiting,
-            error,
-            maxAttempts: config.busMaxAttempts,
-            at,
-          });
-          if (!r) return;
-          await insertTimeline(tx, [
-            {
-              signalId: signal.eventId,
-              stage: r.deadLettered ? 'dead_lettered' : 'failed',
-              at,
-              workMs: null,
-              detail: { stage, attempt: r.attempts, error },
-            },
-          ]);
-        })
-        .catch((e: unknown) =>
-          logger.warn(
-            { at: 'signals#failed', eventId: signal.eventId, error: describeError(e) },
-            'could not record a failed attempt',
-          ),
-        );
+  private async enrichStage(events: readonly BusEvent[], tx: Tx, emit: AppendEvents) {
+    const enrichedAt = this.deps.clock.now();
+    const rows: Row[] = events.map((event) => {
+      const started = performance.now();
+      const signal = event.payload as Signal;
+      const enrichment = this.enrichment(signal, enrichedAt);
+      const enrichMs = performance.now() - started;
+      return { eventId: signal.eventId, signal, enrichment, enrichedAt, enrichMs };
     });
+    if (this.evaluators.every((e) => e.kind === 'quant')) return this.decideNow(rows, tx, emit);
+    const seqs = await recordEnrichments(tx, rows);
+    const enriched = enrichedOfRows(rows, seqs);
+    if (!enriched.length) return;
+    await emit(...enriched.map(enrichedEvent));
+    return () => {
+      for (const e of enriched) {
+        this.deps.metrics.stage('enrich', (e.enrichedAt - e.signal.receivedAt) / 1000);
+        this.submit(e);
+      }
+    };
+  }
+
+  /**
+   * Evaluation inside the enrichment's transaction, when every evaluator is a quant model: they
+   * are pure computations over the enrichment, a fraction of a millisecond each, so holding the
+   * transaction for them costs less than a second transaction would. Each signal goes from
+   * `pending` to `published` in one row write, with its decisions and both events, and the
+   * decision path loses a commit and a batch's wait. Models that call out (LLMs) may take
+   * seconds, and then evaluation runs after the commit instead (`submit`).
+   */
+  private async decideNow(rows: readonly Row[], tx: Tx, emit: AppendEvents) {
+    const { clock } = this.deps;
+    const decided = await Promise.all(
+      rows.map(async (r) => {
+        const started = performance.now();
+        const input: EnrichedSignal = {
+          signal: r.signal,
+          ...r.enrichment,
+          enrichedAt: r.enrichedAt,
+        };
+        const decisions = await evaluateAll(this.evaluators, input, {
+          defaultTimeoutMs: this.deps.config.signalsEvaluationDeadlineMs,
+          now: () => clock.now(),
+          elapsed: () => performance.now(),
+        });
+        const workMs = performance.now() - started;
+        const consensus = consensusOf(decisions);
+        return { ...r, decisions, consensus, evaluatedAt: clock.now(), workMs };
+      }),
+    );
+    const publishedAt = clock.now();
+    const seqs = await recordEnrichedDecisions(tx, decided, publishedAt);
+    const enriched = enrichedOfRows(decided, seqs);
+    if (!enriched.length) return;
+    const byId = new Map(decided.map((d) => [d.eventId, d]));
+    const done = enriched.map((e) => {
+      const d = byId.get(e.signal.eventId)!;
+      const payload: SignalDecidedPayload = {
+        signal: e.signal,
+        decisions: d.decisions,
+        consensus: d.consensus,
+      };
+      return { enriched: e, payload, evaluatedAt: d.evaluatedAt };
+    });
+    await emit(
+      ...done.flatMap(({ enriched: e, payload }) => [
+        enrichedEvent(e),
+        decidedEvent(payload, publishedAt),
+      ]),
+    );
+    return () => {
+      for (const { enriched: e, payload, evaluatedAt } of done) {
+        this.deps.metrics.stage('enrich', (e.enrichedAt - e.signal.receivedAt) / 1000);
+        this.published(e, payload, evaluatedAt, publishedAt);
+      }
+    };
+  }
+
+  /** After the commit that published a signal: the live feed and the metrics. */
+  private published(
+    e: EnrichedSignal,
+    payload: SignalDecidedPayload,
+    evaluatedAt: number,
+    publishedAt: number,
+  ): void {
+    const { metrics, feed } = this.deps;
+    feed.publish(channels.user(e.signal.userId, 'decisions'), payload);
+    for (const d of payload.decisions) this.observe(d);
+    metrics.stage('evaluate', (evaluatedAt - e.enrichedAt) / 1000);
+    metrics.endToEnd((publishedAt - e.signal.receivedAt) / 1000);
   }
 
   // ── evaluate and publish ─────────────────────────────────────────────────────────────────
@@ -248,10 +290,23 @@ export class SignalPipeline {
     this.pump();
   }
 
+  /**
+   * Starts evaluations up to the concurrency limit. A signal's slot is freed once its models
+   * have answered, not once its decisions are written: the limit is there for the models, and
+   * the write waits for a group commit whose batch should hold every signal ready by then.
+   */
   private pump(): void {
-    while (this.running.size < this.deps.config.signalsEvaluationConcurrency && this.queue.length) {
+    while (this.evaluating < this.deps.config.signalsEvaluationConcurrency && this.queue.length) {
       const next = this.queue.shift()!;
-      const run: Promise<void> = this.evaluate(next)
+      this.evaluating++;
+      let slot = true;
+      const free = () => {
+        if (!slot) return;
+        slot = false;
+        this.evaluating--;
+        this.pump();
+      };
+      const run: Promise<void> = this.evaluate(next, free)
         .catch((err: unknown) =>
           this.deps.logger.error(
             { at: 'signals#evaluate', eventId: next.signal.eventId, err },
@@ -261,60 +316,31 @@ export class SignalPipeline {
         .finally(() => {
           this.held.delete(next.signal.eventId);
           this.running.delete(run);
-          this.pump();
+          free();
         });
       this.running.add(run);
     }
   }
 
-  private async evaluate(enriched: EnrichedSignal): Promise<void> {
-    const { clock, metrics } = this.deps;
+  private async evaluate(enriched: EnrichedSignal, evaluated: () => void): Promise<void> {
+    const { clock } = this.deps;
     const started = performance.now();
     const decisions = await evaluateAll(this.evaluators, enriched, {
       defaultTimeoutMs: this.deps.config.signalsEvaluationDeadlineMs,
       now: () => clock.now(),
       elapsed: () => performance.now(),
     });
+    evaluated();
     const evaluatedAt = clock.now();
     const workMs = performance.now() - started;
-    const consensus = consensusOf(decisions);
-    const payload: SignalDecidedPayload = { signal: enriched.signal, decisions, consensus };
-    let publishedAt = 0;
-    let written = false;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        written = await this.deps.outbox.transaction(async (tx, emit) => {
-          publishedAt = clock.now();
-          const fresh = await recordDecisions(tx, {
-            signal: enriched.signal,
-            decisions,
-            consensus,
-            evaluatedAt,
-            workMs,
-            publishedAt,
-          });
-          if (!fresh) return false;
-          await emit({
-            topic: topics.signalsDecisions,
-            type: 'SignalDecided',
-            // Per user, so that whoever acts on decisions sees one user's in order.
-            key: enriched.signal.userId,
-            payload,
-            tsEvent: publishedAt,
-          });
-          return true;
-        });
-        break;
-      } catch (err) {
-        if (attempt >= MAX_WRITE_ATTEMPTS || this.stopping) throw err;
-        await new Promise((r) => setTimeout(r, 50 * 2 ** attempt * Math.random()));
-      }
-    }
-    if (!written) return;
-    this.deps.feed.publish(channels.user(enriched.signal.userId, 'decisions'), payload);
-    for (const d of decisions) this.observe(d);
-    metrics.stage('evaluate', (evaluatedAt - enriched.enrichedAt) / 1000);
-    metrics.endToEnd((publishedAt - enriched.signal.receivedAt) / 1000);
+    const published = await this.decisions.submit({
+      signal: enriched.signal,
+      decisions,
+      consensus: consensusOf(decisions),
+      evaluatedAt,
+      workMs,
+    });
+    if (published) this.published(enriched, published.payload, evaluatedAt, published.publishedAt);
   }
 
   private observe(d: Decision): void {
@@ -339,36 +365,21 @@ export class SignalPipeline {
   }
 
   private async recoverNow(): Promise<number> {
-    const now = this.deps.clock.now();
-    const claimed = await this.deps.database.db.transaction().execute(async (tx) => {
-      const rows = await claimStalled(tx, {
-        olderThan: now - this.deps.config.signalsRecoveryMs,
-        now,
-        limit: RECOVERY_BATCH,
-      });
-      // Still queued here behind slow evaluations: not stalled, only late.
-      const stalled = rows.filter((r) => !this.held.has(r.event_id));
-      await insertTimeline(
-        tx,
-        stalled.map((r) => ({
-          signalId: r.event_id,
-          stage: 'recovered' as const,
-          at: now,
-          workMs: null,
-          detail: { reason: 'evaluation unfinished' },
-        })),
-      );
-      return stalled;
-    });
-    for (const r of claimed) {
-      const enriched = enrichedOf(r);
-      if (enriched) this.submit(enriched);
-    }
-    if (claimed.length)
-      this.deps.logger.warn(
-        { at: 'signals#recover', count: claimed.length },
-        'resumed evaluations another process left unfinished',
-      );
+    const claimed = await takeOverStalled(this.deps, this.held);
+    for (const e of claimed) this.submit(e);
     return claimed.length;
   }
+}
+
+type Row = EnrichmentRow & { signal: Signal };
+
+/** The signals a stage's statement moved, numbered: the first event carries no `seq`. */
+function enrichedOfRows(rows: readonly Row[], seqs: Map<string, number>): EnrichedSignal[] {
+  const out: EnrichedSignal[] = [];
+  for (const r of rows) {
+    const seq = seqs.get(r.eventId);
+    if (seq !== undefined)
+      out.push({ signal: { ...r.signal, seq }, ...r.enrichment, enrichedAt: r.enrichedAt });
+  }
+  return out;
 }

@@ -53,6 +53,9 @@ export const webhookPath = (id: string) => `/api/v1/signals/tradingview/${id}`;
 export class SourceRegistry {
   private readonly limits = new Map<string, { at: number; v: Map<string, number> }>();
   private readonly hooks = new Map<string, { at: number; v: WebhookSource | undefined }>();
+  private readonly loading = new Map<string, Promise<Map<string, number>>>();
+  /** Bumped by every change made here: a read begun before it must not be cached after it. */
+  private generation = 0;
 
   constructor(
     private readonly db: Db,
@@ -64,6 +67,20 @@ export class SourceRegistry {
   async limitsOf(userId: string): Promise<Map<string, number>> {
     const hit = this.limits.get(userId);
     if (hit && this.fresh(hit.at)) return hit.v;
+    // A sender's requests in flight when the entry expires wait for one read, not one each.
+    let loading = this.loading.get(userId);
+    if (!loading) {
+      const read: Promise<Map<string, number>> = this.readLimits(userId).finally(() => {
+        if (this.loading.get(userId) === read) this.loading.delete(userId);
+      });
+      this.loading.set(userId, read);
+      loading = read;
+    }
+    return loading;
+  }
+
+  private async readLimits(userId: string): Promise<Map<string, number>> {
+    const generation = this.generation;
     const rows = (await this.db
       .selectFrom('signal_sources')
       .select(['name', 'max_lag_ms'])
@@ -71,6 +88,7 @@ export class SourceRegistry {
       .where('max_lag_ms', 'is not', null)
       .execute()) as Array<{ name: string; max_lag_ms: number }>;
     const v = new Map(rows.map((r) => [r.name, Number(r.max_lag_ms)]));
+    if (generation !== this.generation) return v;
     if (this.limits.size >= MAX_ENTRIES) this.limits.clear();
     this.limits.set(userId, { at: this.clock.now(), v });
     return v;
@@ -185,6 +203,8 @@ export class SourceRegistry {
   }
 
   private forget(userId: string, id: string): void {
+    this.generation += 1;
+    this.loading.delete(userId);
     this.limits.delete(userId);
     this.hooks.delete(id);
   }

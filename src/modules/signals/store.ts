@@ -2,7 +2,7 @@
  * Tables `signals`, `signal_decisions` and `signal_timeline` (migrations/0010_signals.sql).
  * Thin: each function is one or two statements on the executor it is given.
  */
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { Decimal } from '../../core/decimal.js';
 import { jsonInsert, type Executor } from '../../platform/db/index.js';
 import type { Enrichment } from './domain/enrich.js';
@@ -64,10 +64,15 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const ms = (d: Date | string) => new Date(d).getTime();
 const dec = (v: string | null) => (v === null ? null : Decimal.parse(v).toString());
 
-/** Inserts accepted signals in the order given; returns each one's sequence number. */
+/**
+ * Inserts accepted signals in the order given; returns each one's sequence number. `alongside`
+ * is another insert to run in the same statement (their first events, from `emit.insert`), so
+ * that a batch costs one round trip however many tables it writes.
+ */
 export async function insertSignals(
   tx: Executor,
   signals: readonly Signal[],
+  alongside?: RawBuilder<unknown>,
 ): Promise<Map<string, number>> {
   const rows = signals.map((s) => ({
     event_id: s.eventId,
@@ -87,11 +92,13 @@ export async function insertSignals(
     received_at: iso(s.receivedAt),
     payload: s.payload,
   }));
-  const res = await sql<{ event_id: string; seq: string }>`${jsonInsert(
-    'signals',
-    SIGNAL_COLUMNS,
-    rows,
-  )} returning event_id, seq`.execute(tx);
+  const insert = jsonInsert('signals', SIGNAL_COLUMNS, rows);
+  const res = await (
+    alongside
+      ? sql<{ event_id: string; seq: string }>`with alongside as (${alongside})
+          ${insert} returning event_id, seq`
+      : sql<{ event_id: string; seq: string }>`${insert} returning event_id, seq`
+  ).execute(tx);
   return new Map(res.rows.map((r) => [r.event_id, Number(r.seq)]));
 }
 
@@ -116,102 +123,189 @@ export async function insertTimeline(tx: Executor, rows: readonly TimelineEvent[
   ).execute(tx);
 }
 
+export interface EnrichmentRow {
+  eventId: string;
+  enrichment: Enrichment;
+  enrichedAt: number;
+  /** The stage's own computation for this signal. */
+  enrichMs: number;
+}
+
 /**
- * Stores a signal's enrichment and moves it to `enriched`, clearing a failure of the stage.
- * False when the signal had already moved on (nothing is written then).
+ * Stores the enrichments of signals and moves them to `enriched`, clearing a failure of the
+ * stage, in one statement. Returns the sequence number of each signal it moved; a signal that
+ * had already moved on is absent (nothing is written for it).
  */
+export async function recordEnrichments(
+  tx: Executor,
+  items: readonly EnrichmentRow[],
+): Promise<Map<string, number>> {
+  if (!items.length) return new Map();
+  const json = JSON.stringify(
+    items.map((i) => ({
+      event_id: i.eventId,
+      market: i.enrichment.market,
+      features: i.enrichment.features,
+      quality: i.enrichment.quality,
+      enriched_at: iso(i.enrichedAt),
+      enrich_ms: i.enrichMs,
+    })),
+  );
+  const res = await sql<{ event_id: string; seq: string }>`
+    update signals s set
+      progress = 'enriched', market = x.market, features = x.features, quality = x.quality,
+      enriched_at = x.enriched_at, enrich_ms = x.enrich_ms, ${CLEARED_FAILURE}
+    from json_to_recordset(${json}::json) as x(
+      event_id uuid, market jsonb, features jsonb, quality jsonb,
+      enriched_at timestamptz, enrich_ms double precision)
+    where s.event_id = x.event_id and s.progress = 'pending'
+    returning s.event_id, s.seq`.execute(tx);
+  return new Map(res.rows.map((r) => [r.event_id, Number(r.seq)]));
+}
+
+/** `recordEnrichments` for one signal: false when it had already moved on. */
 export async function recordEnrichment(
   tx: Executor,
   eventId: string,
-  e: Enrichment,
+  enrichment: Enrichment,
   enrichedAt: number,
   workMs: number,
 ): Promise<boolean> {
-  const r = await tx
-    .updateTable('signals')
-    .set({
-      progress: 'enriched',
-      market: JSON.stringify(e.market),
-      features: JSON.stringify(e.features),
-      quality: JSON.stringify(e.quality),
-      enriched_at: new Date(enrichedAt),
-      enrich_ms: workMs,
-      ...CLEAR_FAILURE,
-    })
-    .where('event_id', '=', eventId)
-    .where('progress', '=', 'pending')
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
+  const seqs = await recordEnrichments(tx, [{ eventId, enrichment, enrichedAt, enrichMs: workMs }]);
+  return seqs.size === 1;
 }
 
-const CLEAR_FAILURE = {
-  failure_stage: null,
-  failure_attempts: 0,
-  failure_error: null,
-  dead_lettered_at: null,
-};
+const CLEARED_FAILURE = sql`failure_stage = null, failure_attempts = 0, failure_error = null,
+  dead_lettered_at = null`;
+
+export interface DecisionsRow {
+  signal: Signal;
+  decisions: readonly Decision[];
+  consensus: Consensus;
+  evaluatedAt: number;
+  /** Time the evaluators took together. */
+  workMs: number;
+}
 
 /**
- * Records the decisions and consensus of an enriched signal and marks it published, in the
- * caller's transaction. False (and nothing written) when another process got there first.
+ * Records the decisions and consensus of enriched signals and marks them published, in one
+ * statement of the caller's transaction. Returns the sequence number of each signal it
+ * published; a signal another process got to first is absent, and nothing is written for it.
  */
 export async function recordDecisions(
   tx: Executor,
-  o: {
-    signal: Signal;
-    decisions: readonly Decision[];
-    consensus: Consensus;
-    evaluatedAt: number;
-    /** Time the evaluators took together. */
-    workMs: number;
-    publishedAt: number;
-  },
-): Promise<boolean> {
-  const r = await tx
-    .updateTable('signals')
-    .set({
-      progress: 'published',
-      consensus: JSON.stringify(o.consensus),
-      evaluated_at: new Date(o.evaluatedAt),
-      evaluate_ms: o.workMs,
-      published_at: new Date(o.publishedAt),
-      ...CLEAR_FAILURE,
-    })
-    .where('event_id', '=', o.signal.eventId)
-    .where('progress', '=', 'enriched')
-    .returning('seq')
-    .executeTakeFirst();
-  if (!r) return false;
-  const seq = Number((r as { seq: string }).seq);
-  if (o.decisions.length) {
-    const rows = o.decisions.map((d) => ({
-      signal_id: d.signalId,
-      model_id: d.modelId,
-      signal_seq: seq,
-      user_id: o.signal.userId,
-      symbol: o.signal.symbol,
-      source: o.signal.source,
-      kind: d.kind,
-      status: d.status,
-      action: d.verdict?.action ?? null,
-      confidence: d.verdict?.confidence ?? null,
-      size_pct: d.verdict?.sizePct ?? null,
-      stop: d.verdict?.stop ?? null,
-      take_profit: d.verdict?.takeProfit ?? null,
-      reasoning: d.verdict?.reasoning ?? null,
-      prompt_tokens: d.verdict?.tokens?.prompt ?? null,
-      completion_tokens: d.verdict?.tokens?.completion ?? null,
-      cost_usd: d.verdict?.costUsd ?? null,
-      failure_code: d.failure?.code ?? null,
-      failure_message: d.failure?.message ?? null,
-      latency_ms: d.latencyMs,
-      decided_at: iso(d.decidedAt),
-    }));
-    await sql`${jsonInsert('signal_decisions', DECISION_COLUMNS, rows)} on conflict do nothing`.execute(
-      tx,
-    );
-  }
-  return true;
+  items: readonly DecisionsRow[],
+  publishedAt: number,
+): Promise<Map<string, number>> {
+  if (!items.length) return new Map();
+  const signals = JSON.stringify(
+    items.map((i) => ({
+      event_id: i.signal.eventId,
+      consensus: i.consensus,
+      evaluated_at: iso(i.evaluatedAt),
+      evaluate_ms: i.workMs,
+    })),
+  );
+  const res = await sql<{ event_id: string; seq: string }>`
+    with x as (
+      select * from json_to_recordset(${signals}::json) as x(
+        event_id uuid, consensus jsonb, evaluated_at timestamptz, evaluate_ms double precision)
+    ), published as (
+      update signals s set
+        progress = 'published', consensus = x.consensus, evaluated_at = x.evaluated_at,
+        evaluate_ms = x.evaluate_ms, published_at = ${iso(publishedAt)}::timestamptz,
+        ${CLEARED_FAILURE}
+      from x where s.event_id = x.event_id and s.progress = 'enriched'
+      returning s.event_id, s.seq, s.user_id, s.symbol, s.source
+    ), ${decidedOf(items)}
+    select event_id, seq from published`.execute(tx);
+  return new Map(res.rows.map((r) => [r.event_id, Number(r.seq)]));
+}
+
+/**
+ * Enrichment and decisions at once, for signals evaluated inside the transaction that enriches
+ * them: moves each from `pending` straight to `published` with both stages' columns, and
+ * inserts its decisions, in one statement. Returns the sequence number of each signal written;
+ * one that had already moved on is absent, and nothing is written for it.
+ */
+export async function recordEnrichedDecisions(
+  tx: Executor,
+  items: ReadonlyArray<EnrichmentRow & DecisionsRow>,
+  publishedAt: number,
+): Promise<Map<string, number>> {
+  if (!items.length) return new Map();
+  const signals = JSON.stringify(
+    items.map((i) => ({
+      event_id: i.eventId,
+      market: i.enrichment.market,
+      features: i.enrichment.features,
+      quality: i.enrichment.quality,
+      enriched_at: iso(i.enrichedAt),
+      enrich_ms: i.enrichMs,
+      consensus: i.consensus,
+      evaluated_at: iso(i.evaluatedAt),
+      evaluate_ms: i.workMs,
+    })),
+  );
+  const res = await sql<{ event_id: string; seq: string }>`
+    with x as (
+      select * from json_to_recordset(${signals}::json) as x(
+        event_id uuid, market jsonb, features jsonb, quality jsonb, enriched_at timestamptz,
+        enrich_ms double precision, consensus jsonb, evaluated_at timestamptz,
+        evaluate_ms double precision)
+    ), published as (
+      update signals s set
+        progress = 'published', market = x.market, features = x.features, quality = x.quality,
+        enriched_at = x.enriched_at, enrich_ms = x.enrich_ms, consensus = x.consensus,
+        evaluated_at = x.evaluated_at, evaluate_ms = x.evaluate_ms,
+        published_at = ${iso(publishedAt)}::timestamptz, ${CLEARED_FAILURE}
+      from x where s.event_id = x.event_id and s.progress = 'pending'
+      returning s.event_id, s.seq, s.user_id, s.symbol, s.source
+    ), ${decidedOf(items)}
+    select event_id, seq from published`.execute(tx);
+  return new Map(res.rows.map((r) => [r.event_id, Number(r.seq)]));
+}
+
+/**
+ * The `decided` step of a statement whose `published` step returned the signals it published:
+ * one decision row per model of each. The signal's seq, user, symbol and source are copied from
+ * that row, so a decision is only ever written beside the publication of its signal.
+ */
+function decidedOf(items: readonly DecisionsRow[]) {
+  const decisions = JSON.stringify(
+    items.flatMap((i) =>
+      i.decisions.map((d) => ({
+        signal_id: d.signalId,
+        model_id: d.modelId,
+        kind: d.kind,
+        status: d.status,
+        action: d.verdict?.action ?? null,
+        confidence: d.verdict?.confidence ?? null,
+        size_pct: d.verdict?.sizePct ?? null,
+        stop: d.verdict?.stop ?? null,
+        take_profit: d.verdict?.takeProfit ?? null,
+        reasoning: d.verdict?.reasoning ?? null,
+        prompt_tokens: d.verdict?.tokens?.prompt ?? null,
+        completion_tokens: d.verdict?.tokens?.completion ?? null,
+        cost_usd: d.verdict?.costUsd ?? null,
+        failure_code: d.failure?.code ?? null,
+        failure_message: d.failure?.message ?? null,
+        latency_ms: d.latencyMs,
+        decided_at: iso(d.decidedAt),
+      })),
+    ),
+  );
+  const columns = sql.join(DECISION_COLUMNS.map((c) => sql.ref(c)));
+  return sql`decided as (
+      insert into signal_decisions (${columns})
+      select d.signal_id, d.model_id, p.seq, p.user_id, p.symbol, p.source, d.kind, d.status,
+        d.action, d.confidence, d.size_pct, d.stop, d.take_profit, d.reasoning, d.prompt_tokens,
+        d.completion_tokens, d.cost_usd, d.failure_code, d.failure_message, d.latency_ms,
+        d.decided_at
+      from json_populate_recordset(null::signal_decisions, ${decisions}::json) d, published p
+      where p.event_id = d.signal_id
+      on conflict do nothing
+    )`;
 }
 
 /**

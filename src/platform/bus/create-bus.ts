@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Database } from '../db/index.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { MemoryBus } from './memory-bus.js';
+import type { Outbox } from './outbox.js';
 import { RedisBus } from './redis-bus.js';
 import type { EventBus } from './types.js';
 
@@ -17,6 +18,11 @@ export interface CreateBusOptions {
   claimIdleMs: number;
   /** This process's consumer name in Redis consumer groups; unique by default. */
   consumerName?: string;
+  /**
+   * The deployment's outbox: consumer transactions run through it, so that the events a
+   * handler emits are handed to the relay at commit instead of waiting for its poll.
+   */
+  outbox?: Outbox;
 }
 
 /** The event bus for a deployment: distributed with a Redis URL, embedded without one. */
@@ -27,6 +33,7 @@ export async function createBus(opts: CreateBusOptions): Promise<EventBus> {
     metrics: opts.metrics,
     maxAttempts: opts.maxAttempts,
     retryBaseMs: opts.retryBaseMs,
+    ...(opts.outbox ? { outbox: opts.outbox } : {}),
   };
   if (!opts.redisUrl) return new MemoryBus(common);
   return RedisBus.connect({

@@ -1,8 +1,24 @@
 import { sql } from 'kysely';
-import type { Db } from '../db/index.js';
+import { systemClock } from '../../core/clock.js';
+import type { Db, Tx } from '../db/index.js';
+import { Outbox, type Emit } from './outbox.js';
 import type { AfterCommit, BusEvent, ConsumerSpec } from './types.js';
 
 export type InboxOutcome = 'ok' | 'duplicate' | 'skipped';
+
+/** Runs one consumer transaction, with an `emit` whose events the relay is handed at commit. */
+export type ConsumerTransaction = <T>(fn: (tx: Tx, emit: Emit) => Promise<T>) => Promise<T>;
+
+/**
+ * Consumer transactions go through the deployment's outbox, so that events a handler emits
+ * leave the moment its transaction commits, as a command's do, rather than at the relay's next
+ * poll. Without one (a bus on its own, in tests) they go through an outbox nobody listens to:
+ * the events are still written with the handler's effects and the relay's poll finds them.
+ */
+export function consumerTransaction(db: Db, outbox: Outbox | undefined): ConsumerTransaction {
+  const through = outbox ?? new Outbox(db, systemClock);
+  return (fn) => through.transaction(fn);
+}
 
 /**
  * Delivers an event to a consumer at most once in effect: one transaction records
@@ -15,22 +31,70 @@ export type InboxOutcome = 'ok' | 'duplicate' | 'skipped';
  * handler returns runs once the transaction has committed.
  */
 export async function deliverOnce(
-  db: Db,
+  transaction: ConsumerTransaction,
   spec: ConsumerSpec,
   event: BusEvent,
 ): Promise<InboxOutcome> {
   if (spec.accepts && !spec.accepts(event)) return 'skipped';
   let after: AfterCommit | void = undefined;
-  const outcome = await db.transaction().execute(async (tx): Promise<InboxOutcome> => {
+  const outcome = await transaction(async (tx, emit): Promise<InboxOutcome> => {
     const claimed = await sql<{ event_id: string }>`
       insert into processed_events (consumer, event_id) values (${spec.name}, ${event.eventId})
       on conflict do nothing returning event_id`.execute(tx);
     if (claimed.rows.length === 0) return 'duplicate';
-    after = await spec.handle(event, tx);
+    after = await spec.handle(event, tx, emit);
     return 'ok';
   });
   if (typeof after === 'function') (after as AfterCommit)();
   return outcome;
+}
+
+/**
+ * `deliverOnce` for several events in one transaction, through the consumer's `handleBatch`:
+ * one statement records every inbox row, and the handler gets the events that were new, in
+ * order (an event id given twice counts once). Returns each event's outcome, in the order
+ * given. Throws, having written nothing, when the handler or the transaction fails.
+ */
+export async function deliverBatch(
+  transaction: ConsumerTransaction,
+  spec: ConsumerSpec & { handleBatch: NonNullable<ConsumerSpec['handleBatch']> },
+  events: readonly BusEvent[],
+): Promise<InboxOutcome[]> {
+  const outcomes: InboxOutcome[] = events.map((e) =>
+    spec.accepts && !spec.accepts(e) ? 'skipped' : 'duplicate',
+  );
+  const wanted = events.filter((_, i) => outcomes[i] !== 'skipped');
+  if (!wanted.length) return outcomes;
+  let after: AfterCommit | void = undefined;
+  const fresh = await transaction(async (tx, emit) => {
+    const ids = JSON.stringify(wanted.map((e) => e.eventId));
+    // Each id as given comes back with the row it claimed, so events match whatever their
+    // spelling, and an event given twice is taken once.
+    const claimed = await sql<{ given: string; id: string }>`
+      with ids as (
+        select value as given, value::uuid as id from json_array_elements_text(${ids}::json)
+      ), claimed as (
+        insert into processed_events (consumer, event_id)
+        select distinct ${spec.name}::text, id from ids
+        on conflict do nothing returning event_id
+      )
+      select distinct ids.given, ids.id from ids join claimed on claimed.event_id = ids.id`.execute(
+      tx,
+    );
+    const idOf = new Map(claimed.rows.map((r) => [r.given, r.id]));
+    const seen = new Set<string>();
+    const taken: BusEvent[] = [];
+    for (const e of wanted) {
+      const id = idOf.get(e.eventId);
+      if (id === undefined || seen.has(id)) continue;
+      seen.add(id);
+      taken.push(e);
+    }
+    if (taken.length) after = await spec.handleBatch(taken, tx, emit);
+    return new Set(taken);
+  });
+  if (typeof after === 'function') (after as AfterCommit)();
+  return events.map((e, i) => (fresh.delete(e) ? 'ok' : outcomes[i]!));
 }
 
 const MAX_ERROR_LENGTH = 2000;

@@ -4,7 +4,14 @@ import { isUuid, newId } from '../../core/ids.js';
 import type { Db } from '../db/index.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { retryDelay } from './backoff.js';
-import { deliverOnce, describeError } from './inbox.js';
+import {
+  consumerTransaction,
+  deliverBatch,
+  deliverOnce,
+  describeError,
+  type ConsumerTransaction,
+} from './inbox.js';
+import type { Outbox } from './outbox.js';
 import type { BusEvent, ConsumerLag, ConsumerSpec, DeadLetter, EventBus } from './types.js';
 
 export interface MemoryBusOptions {
@@ -13,7 +20,11 @@ export interface MemoryBusOptions {
   metrics: Metrics;
   maxAttempts: number;
   retryBaseMs: number;
+  /** Consumer transactions run through it, so that what handlers emit leaves at commit. */
+  outbox?: Outbox;
 }
+
+const MAX_BATCH = 100;
 
 /** Raised to publishers whose events were still queued when the bus closed. */
 export class BusClosedError extends Error {
@@ -32,7 +43,9 @@ export class BusClosedError extends Error {
  * again on the next start and the inbox drops what was already handled.
  *
  * Each subscriber drains its own queue, one event at a time (per-consumer order is kept), and
- * sleeps out its retry backoff without holding anything another subscriber needs. What keeps a
+ * sleeps out its retry backoff without holding anything another subscriber needs. A consumer
+ * with `handleBatch` takes whatever has queued up meanwhile (up to `maxBatch`) in one
+ * transaction; a batch that fails is delivered again one event at a time. What keeps a
  * stuck subscriber from stalling the others is the relay: with this bus it does not wait for one
  * batch before publishing the next (see `OutboxRelay`), so the other subscribers keep receiving
  * new events while the stuck one works through its queue.
@@ -174,7 +187,9 @@ interface Queued {
 class Subscriber {
   private readonly topics: Set<string>;
   private readonly queue: Queued[] = [];
-  private active: Queued | undefined;
+  private active: Queued[] = [];
+  private readonly transaction: ConsumerTransaction;
+  private readonly maxBatch: number;
   private worker: Promise<void> | undefined;
   private wakeSleeper: (() => void) | undefined;
   private closed = false;
@@ -184,6 +199,8 @@ class Subscriber {
     private readonly opts: MemoryBusOptions,
   ) {
     this.topics = new Set(spec.topics);
+    this.transaction = consumerTransaction(opts.db, opts.outbox);
+    this.maxBatch = Math.max(1, spec.maxBatch ?? MAX_BATCH);
   }
 
   wants(topic: string): boolean {
@@ -213,7 +230,7 @@ class Subscriber {
       consumer: this.spec.name,
       topic,
       lag: this.queue.filter((q) => q.event.topic === topic).length,
-      pending: this.active?.event.topic === topic ? 1 : 0,
+      pending: this.active.filter((q) => q.event.topic === topic).length,
     }));
   }
 
@@ -225,19 +242,56 @@ class Subscriber {
   }
 
   private async drain(): Promise<void> {
-    while (!this.closed) {
-      const item = this.queue.shift();
-      if (!item) return;
-      this.active = item;
+    // A batch consumer gathers what the rest of this turn publishes (a relay's whole batch).
+    if (this.spec.handleBatch) await new Promise<void>((r) => setImmediate(r));
+    while (!this.closed && this.queue.length) {
+      const batched = this.spec.handleBatch && this.queue.length > 1;
+      const items = this.queue.splice(0, batched ? this.maxBatch : 1);
+      this.active = items;
       try {
-        await this.deliver(item.event);
-        item.resolve();
-      } catch (err) {
-        item.reject(err instanceof Error ? err : new Error(String(err)));
+        if (batched && (await this.deliverTogether(items))) continue;
+        for (const item of items) {
+          try {
+            if (this.closed) throw new BusClosedError();
+            await this.deliver(item.event);
+            item.resolve();
+          } catch (err) {
+            item.reject(err instanceof Error ? err : new Error(String(err)));
+          }
+        }
       } finally {
-        this.active = undefined;
+        this.active = [];
       }
     }
+  }
+
+  /**
+   * One transaction for the batch; true when it committed. False leaves the items to be
+   * delivered one at a time, each with its own attempts: whichever failed will fail alone.
+   */
+  private async deliverTogether(items: Queued[]): Promise<boolean> {
+    const { metrics, logger } = this.opts;
+    const consumer = this.spec.name;
+    const spec = this.spec as ConsumerSpec & {
+      handleBatch: NonNullable<ConsumerSpec['handleBatch']>;
+    };
+    let outcomes;
+    try {
+      outcomes = await deliverBatch(
+        this.transaction,
+        spec,
+        items.map((q) => q.event),
+      );
+    } catch (err) {
+      logger.warn(
+        { at: 'bus#deliverBatch', consumer, events: items.length, error: describeError(err) },
+        'batch failed, delivering its events one at a time',
+      );
+      return false;
+    }
+    for (const outcome of outcomes) metrics.eventsHandled.inc({ consumer, outcome });
+    for (const item of items) item.resolve();
+    return true;
   }
 
   /** Delivers with retries; resolves once handled or dead-lettered, throws if the bus closes. */
@@ -246,7 +300,7 @@ class Subscriber {
     const consumer = this.spec.name;
     for (let attempt = 1; ; attempt++) {
       try {
-        const outcome = await deliverOnce(this.opts.db, this.spec, event);
+        const outcome = await deliverOnce(this.transaction, this.spec, event);
         metrics.eventsHandled.inc({ consumer, outcome });
         return;
       } catch (err) {

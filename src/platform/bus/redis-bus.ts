@@ -4,7 +4,8 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Db } from '../db/index.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { describeError } from './inbox.js';
+import { consumerTransaction, describeError } from './inbox.js';
+import type { Outbox } from './outbox.js';
 import { decodeDeadLetter, encodeEvent, toRecord, type RawEntry } from './redis-codec.js';
 import { RedisConsumer, type ConsumerContext } from './redis-consumer.js';
 import type { BusEvent, ConsumerLag, ConsumerSpec, DeadLetter, EventBus } from './types.js';
@@ -21,6 +22,8 @@ export interface RedisBusOptions {
   claimIdleMs: number;
   /** This process's name within each consumer group; unique by default. */
   consumerName?: string;
+  /** Consumer transactions run through it, so that what handlers emit leaves at commit. */
+  outbox?: Outbox;
   /** Approximate length each topic stream is trimmed to. */
   streamMaxLen?: number;
   /** Approximate length the dead-letter stream is trimmed to. */
@@ -73,6 +76,7 @@ export class RedisBus implements EventBus {
       // Blocking reads wait through reconnects instead of failing after a few retries.
       connectBlocking: () => this.connect('read', { maxRetriesPerRequest: null }),
       db: opts.db,
+      transaction: consumerTransaction(opts.db, opts.outbox),
       logger: opts.logger,
       metrics: opts.metrics,
       consumerName: this.consumerName,

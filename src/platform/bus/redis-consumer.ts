@@ -3,8 +3,9 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/index.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { retryDelay } from './backoff.js';
-import { deliverOnce, describeError } from './inbox.js';
+import { deliverBatch, deliverOnce, describeError, type ConsumerTransaction } from './inbox.js';
 import { decodeEvent, encodeDeadLetter, parseReadReply, type RawEntry } from './redis-codec.js';
+import { groupsOf, lanesOf, plainEvent, type Work } from './redis-lanes.js';
 import type { BusEvent, ConsumerSpec } from './types.js';
 
 /** What every consumer of one `RedisBus` shares. */
@@ -13,6 +14,8 @@ export interface ConsumerContext {
   /** Opens the consumer's own connection for blocking reads. */
   connectBlocking(): Redis;
   db: Db;
+  /** How a delivery's transaction runs (through the outbox, see `consumerTransaction`). */
+  transaction: ConsumerTransaction;
   logger: Logger;
   metrics: Metrics;
   consumerName: string;
@@ -38,6 +41,8 @@ interface Failure {
 
 const PAGE = 100;
 
+type Planned = Work & { event: BusEvent };
+
 /**
  * One consumer group (named after the ConsumerSpec) read by this process as one consumer.
  *
@@ -47,6 +52,12 @@ const PAGE = 100;
  * for `claimIdleMs` — a process that died mid-batch — so nothing read is ever lost. An event is
  * dead-lettered, atomically with its acknowledgement, when it fails its last allowed delivery or
  * arrives with more deliveries than allowed (a poison event that keeps killing its consumers).
+ *
+ * A consumer with `handleBatch` handles what one read returned in one transaction and
+ * acknowledges it with one XACK per stream. If that transaction fails, the same entries go
+ * through the one-at-a-time path below as this same delivery, so each keeps all its attempts
+ * and a poison event is retried and dead-lettered alone. Retries and claimed entries always
+ * take the one-at-a-time path.
  */
 export class RedisConsumer {
   private readonly streams: string[];
@@ -59,6 +70,11 @@ export class RedisConsumer {
   private sweepTimer: NodeJS.Timeout | undefined;
   private sweepAt = Infinity;
   private wakePause: (() => void) | undefined;
+  private readonly maxBatch: number;
+  /** Fewest events for a group of their own when a read is split (a quarter of `maxBatch`). */
+  private readonly minGroup: number;
+  /** Entries per read: a batch consumer takes enough for each of its groups to fill a batch. */
+  private readonly readCount: number;
 
   constructor(
     private readonly spec: ConsumerSpec,
@@ -66,6 +82,11 @@ export class RedisConsumer {
   ) {
     this.streams = [...new Set(spec.topics)].map((t) => ctx.streamKey(t));
     this.blocking = ctx.connectBlocking();
+    this.maxBatch = Math.max(1, spec.maxBatch ?? 100);
+    this.minGroup = Math.max(1, Math.floor(this.maxBatch / 4));
+    this.readCount = spec.handleBatch
+      ? Math.max(ctx.readCount, this.maxBatch * ctx.concurrency)
+      : ctx.readCount;
   }
 
   get name(): string {
@@ -107,7 +128,8 @@ export class RedisConsumer {
   }
 
   private async readLoop(): Promise<void> {
-    const { readCount, blockMs, consumerName, logger } = this.ctx;
+    const { blockMs, consumerName, logger } = this.ctx;
+    const readCount = this.readCount;
     while (!this.stopping) {
       let reply: unknown;
       try {
@@ -140,27 +162,133 @@ export class RedisConsumer {
   }
 
   /**
-   * Handles a read batch in lanes: entries with the same event key stay in stream order, one
-   * after another, while different keys run side by side (up to `concurrency` transactions).
-   * Ordering is thus promised per key, the same promise partitioned brokers make.
+   * Handles a read batch. Entries the consumer's `accepts` refuses are acknowledged together,
+   * with one XACK per stream. With `handleBatch`, the rest go through one transaction (see
+   * `processTogether`); what is left is handled in lanes: entries with the same event key stay
+   * in stream order, one after another, while different keys run side by side (up to
+   * `concurrency` transactions). Ordering is thus promised per key, the same promise
+   * partitioned brokers make.
    */
   private async processBatch(batch: Array<{ stream: string; entries: RawEntry[] }>): Promise<void> {
-    const lanes = new Map<string, Array<[string, RawEntry]>>();
+    const work: Work[] = [];
+    const refused: Work[] = [];
     for (const { stream, entries } of batch) {
       for (const entry of entries) {
-        const lane = laneOf(entry) ?? `${stream}/${entry[0]}`;
-        const list = lanes.get(lane);
-        if (list) list.push([stream, entry]);
-        else lanes.set(lane, [[stream, entry]]);
+        const event = plainEvent(entry, this.spec.name);
+        if (event && this.refuses(event)) refused.push({ stream, entry });
+        else work.push({ stream, entry, event });
       }
     }
-    const queue = [...lanes.values()];
+    if (refused.length && (await this.ackMany(refused)))
+      this.ctx.metrics.eventsHandled.inc(
+        { consumer: this.spec.name, outcome: 'skipped' },
+        refused.length,
+      );
+    const rest = this.spec.handleBatch ? await this.processTogether(work) : work;
+    const queue = lanesOf(rest);
     const worker = async (): Promise<void> => {
       for (let lane = queue.shift(); lane; lane = queue.shift()) {
-        for (const [stream, entry] of lane) await this.process(stream, entry, 1);
+        for (const { stream, entry } of lane) await this.process(stream, entry, 1);
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.ctx.concurrency, queue.length) }, worker));
+  }
+
+  /** Whether `accepts` turns the event away; a throwing `accepts` is left to the handler path. */
+  private refuses(event: BusEvent): boolean {
+    try {
+      return this.spec.accepts !== undefined && !this.spec.accepts(event);
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Handles the plain events of a read batch in transactions of up to `maxBatch`, each
+   * acknowledged with one XACK per stream. A large read is split by key into up to
+   * `concurrency` groups of a quarter of `maxBatch` or more, handled side by side (their
+   * transactions overlap in the database and with this process's own work), every key in one
+   * group, so each key's events stay in stream order. Returns what is left for the
+   * one-at-a-time path: entries that are not plain events for this consumer (deleted,
+   * undecodable, replays for another group), and, in a group whose transaction failed, every
+   * event not yet committed.
+   */
+  private async processTogether(work: Work[]): Promise<Work[]> {
+    const taken = work.filter((w): w is Planned => w.event !== undefined);
+    if (taken.length < 2) return work;
+    const left = work.filter((w) => w.event === undefined);
+    // Side by side only with enough for each: a transaction's fixed cost, paid once per batch,
+    // is what batching saves, so a small read stays one transaction.
+    const width = Math.min(this.ctx.concurrency, Math.ceil(taken.length / this.minGroup));
+    const groups = groupsOf(taken, width);
+    await Promise.all(groups.map((g) => this.deliverGroup(g, left)));
+    return left;
+  }
+
+  /** One group of `processTogether`, a transaction per `maxBatch` events, in order. */
+  private async deliverGroup(group: Planned[], left: Work[]): Promise<void> {
+    const { metrics, logger } = this.ctx;
+    const consumer = this.spec.name;
+    const spec = this.spec as ConsumerSpec & {
+      handleBatch: NonNullable<ConsumerSpec['handleBatch']>;
+    };
+    for (let from = 0; from < group.length; from += this.maxBatch) {
+      const chunk = group.slice(from, from + this.maxBatch);
+      for (const t of chunk) this.inFlight.add(t.entry[0]);
+      try {
+        const outcomes = await deliverBatch(
+          this.ctx.transaction,
+          spec,
+          chunk.map((t) => t.event),
+        );
+        for (const outcome of outcomes) metrics.eventsHandled.inc({ consumer, outcome });
+        await this.ackMany(chunk);
+      } catch (err) {
+        logger.warn(
+          { at: 'bus#processBatch', consumer, events: chunk.length, error: describeError(err) },
+          'batch failed, delivering its events one at a time',
+        );
+        // This chunk and every later one, so that no event overtakes an earlier one of its key.
+        left.push(...group.slice(from));
+        return;
+      } finally {
+        for (const t of chunk) this.inFlight.delete(t.entry[0]);
+      }
+    }
+  }
+
+  /**
+   * Acknowledges settled entries, one XACK per stream; false when Redis could not be told. The
+   * entries then stay pending and the sweep delivers them again, which the inbox turns into
+   * duplicates (and `accepts` into skips).
+   */
+  private async ackMany(done: Work[]): Promise<boolean> {
+    const byStream = new Map<string, string[]>();
+    for (const { stream, entry } of done) {
+      this.failures.delete(entry[0]);
+      const ids = byStream.get(stream);
+      if (ids) ids.push(entry[0]);
+      else byStream.set(stream, [entry[0]]);
+    }
+    try {
+      await Promise.all(
+        [...byStream].map(([stream, ids]) =>
+          this.ctx.cmd.call('XACK', stream, this.spec.name, ...ids),
+        ),
+      );
+      return true;
+    } catch (err) {
+      const delay = retryDelay(1, this.ctx.retryBaseMs);
+      for (const [stream, ids] of byStream)
+        for (const id of ids)
+          this.failures.set(id, { stream, attempts: 0, delay, dueAt: Date.now() + delay });
+      this.ctx.logger.warn(
+        { at: 'bus#ackMany', consumer: this.spec.name, error: describeError(err) },
+        'could not settle entries',
+      );
+      this.scheduleSweep(delay);
+      return false;
+    }
   }
 
   /** Handles one delivery; `deliveries` counts this one. Never throws. */
@@ -187,7 +315,7 @@ export class RedisConsumer {
         return await this.deadLetter(stream, id, event, error, deliveries - 1);
       }
       try {
-        const outcome = await deliverOnce(this.ctx.db, this.spec, event);
+        const outcome = await deliverOnce(this.ctx.transaction, this.spec, event);
         metrics.eventsHandled.inc({ consumer, outcome });
       } catch (err) {
         const error = describeError(err);
@@ -387,12 +515,4 @@ export class RedisConsumer {
       this.wakePause = done;
     });
   }
-}
-
-/** The event key of a raw entry, without decoding the rest; undefined when it has none. */
-function laneOf([, fields]: RawEntry): string | undefined {
-  if (!fields) return undefined;
-  for (let i = 0; i + 1 < fields.length; i += 2)
-    if (fields[i] === 'key') return `key:${fields[i + 1]}`;
-  return undefined;
 }

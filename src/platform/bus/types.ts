@@ -35,16 +35,51 @@ export interface NewEvent<P = unknown> {
 export type AfterCommit = () => void;
 
 /**
+ * Appends events inside a consumer's transaction. The bus runs that transaction through the
+ * outbox (`Outbox.transaction`), so the relay is handed these events when it commits.
+ */
+export type AppendEvents = (...events: NewEvent[]) => Promise<void>;
+
+/**
  * A consumer's handler. It runs inside a database transaction that also records the event as
  * processed by this consumer, so its effects happen exactly once even when delivery repeats.
+ * Events it appends with `emit` are handed to the outbox relay when that transaction commits;
+ * events appended otherwise (`Outbox.append`) wait for the relay's next poll.
  */
-export type EventHandler = (event: BusEvent, tx: Tx) => Promise<void | AfterCommit>;
+export type EventHandler = (
+  event: BusEvent,
+  tx: Tx,
+  emit: AppendEvents,
+) => Promise<void | AfterCommit>;
+
+/**
+ * A consumer's handler for several events in one transaction: the inbox rows of all of them,
+ * and whatever the handler writes, commit together. It receives, in delivery order, only the
+ * events this consumer has not processed yet (and that `accepts` wanted).
+ */
+export type BatchHandler = (
+  events: readonly BusEvent[],
+  tx: Tx,
+  emit: AppendEvents,
+) => Promise<void | AfterCommit>;
 
 export interface ConsumerSpec {
   /** Stable name: the Redis consumer group and the inbox key. */
   name: string;
   topics: string[];
   handle: EventHandler;
+  /**
+   * Optional: handles the events that arrive together (a Redis read, or what queued up in the
+   * embedded bus meanwhile) in one transaction instead of one transaction each. When a batch
+   * fails, its events are delivered again one at a time through `handle`, in the same order,
+   * with the usual retries and dead letters: an event that cannot be handled fails alone, and
+   * the failed batch does not count as one of its attempts. So `handle` must do what
+   * `handleBatch` does for a batch of one, and a batch handler that records failures should
+   * leave that to `handle`, which knows whose failure it is.
+   */
+  handleBatch?: BatchHandler;
+  /** Most events in one batch (100). */
+  maxBatch?: number;
   /**
    * Decides from the event alone, in memory, whether the handler wants it. An event it refuses
    * is acknowledged without a transaction or an inbox row, so a consumer that needs a few

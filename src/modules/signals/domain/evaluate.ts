@@ -25,6 +25,11 @@ export interface EvaluateOptions {
 
 const MAX_MESSAGE = 500;
 const MAX_REASONING = 4000;
+/**
+ * The abort reason once an evaluation is over. One shared value: `abort()` without a reason
+ * builds a DOMException, stack and all, for every evaluator of every signal.
+ */
+const SETTLED = Object.assign(new Error('the evaluation is over'), { name: 'AbortError' });
 
 /**
  * Evaluates `input` with every evaluator in parallel; resolves when each has answered, failed
@@ -93,7 +98,7 @@ export async function evaluateOne(
   } finally {
     clearTimeout(timer);
     // Whatever the evaluator still has in flight is of no use any more.
-    if (!controller.signal.aborted) controller.abort();
+    if (!controller.signal.aborted) controller.abort(SETTLED);
   }
 }
 
