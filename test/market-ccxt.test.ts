@@ -110,6 +110,10 @@ describe('the CCXT live market source against the fake Binance', () => {
   it('delivers trades, book tops and candles normalized, with exact decimals', async () => {
     const { sink } = start();
     await subscribed();
+    // The candle checked below must hold all three prints: on a slow run they could straddle a
+    // minute boundary of the exchange's clock, so start them early in a fresh minute.
+    const into = fake.marketTime() % MINUTE;
+    if (into > MINUTE - 20_000) fake.advanceMarketTime(MINUTE - into);
     fake.print('BTCUSDT', '50000.10', '0.12345', 'buy');
     fake.print('BTCUSDT', '49999.99', '0.00001', 'sell');
     await waitFor(() => sink.trades().length >= 2);
