@@ -158,11 +158,11 @@ export class ActionExecutor {
     const { trading, database, clock } = this.deps;
     const at = clock.date();
     const outcomes: ActionOutcome[] = [];
-    let todo = rows;
+    let unplaced = rows;
     if (resumed) {
       // Placed before a crash but not recorded: record the order as it is, never plan it again.
       const found = await this.lookup(rows);
-      todo = rows.filter((r) => {
+      unplaced = rows.filter((r) => {
         const o = found.get(keyOf(r));
         if (o) outcomes.push(placedOutcome(r, o, undefined, at));
         return !o;
@@ -170,13 +170,13 @@ export class ActionExecutor {
     }
     const bindings = await boundById(
       database.db,
-      todo.map((r) => r.binding_id),
+      unplaced.map((r) => r.binding_id),
     );
-    const owned = todo.filter((r) => this.owns(r, bindings.get(r.binding_id)));
+    const owned = unplaced.filter((r) => this.owns(r, bindings.get(r.binding_id)));
     const states = await trading.accountStates(owned.map((r) => r.account_id));
     const marks = trading.markPrices();
     const planned: Array<{ row: ActionRow; plan: OrderPlan; input: PlaceInput }> = [];
-    for (const r of todo) {
+    for (const r of unplaced) {
       const plan = this.plan(r, bindings.get(r.binding_id), states.get(r.account_id), marks);
       if (plan.kind === 'skip') {
         outcomes.push(skippedOutcome(r, plan, at));
