@@ -72,3 +72,33 @@ export function Num(
 export function SideTag({ side }: { side: 'buy' | 'sell' }) {
   return <span className={`side ${side === 'buy' ? 'up' : 'down'}`}>{side}</span>;
 }
+
+/** A labelled text input with the server's message for it underneath. */
+export function TextField(props: {
+  id: string;
+  label: ReactNode;
+  value: string;
+  onChange: (value: string) => void;
+  /** The API's field name, for the message and its test id. */
+  name: string;
+  error: string | undefined;
+  inputMode?: 'decimal' | 'numeric' | 'text';
+  placeholder?: string;
+  className?: string;
+}) {
+  return (
+    <div className={props.className ?? 'grow'}>
+      <label htmlFor={props.id}>{props.label}</label>
+      <input
+        id={props.id}
+        inputMode={props.inputMode}
+        autoComplete="off"
+        placeholder={props.placeholder}
+        value={props.value}
+        onChange={(e) => props.onChange(e.target.value)}
+        aria-invalid={Boolean(props.error)}
+      />
+      <FieldError name={props.name} message={props.error} />
+    </div>
+  );
+}

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { Empty, FieldError, Notice, Num, Panel, SideTag } from '../../components/ui';
+import { Empty, FieldError, Notice, Num, Panel, SideTag, TextField } from '../../components/ui';
 import { ApiError, messageOf } from '../../lib/api';
 import { fmtTime } from '../../lib/format';
 import { useApi, useResource } from '../../lib/hooks';
@@ -300,27 +300,26 @@ function BindingForm({ onSaved }: { onSaved: () => void }) {
           </div>
         </div>
         <div className="row">
-          <div className="grow">
-            <label htmlFor="bind-confidence">Least consensus confidence (%)</label>
-            <input
-              id="bind-confidence"
-              inputMode="decimal"
-              value={minConfidence}
-              onChange={(e) => setMinConfidence(e.target.value)}
-            />
-            <FieldError name="minConfidence" message={errors.minConfidence} />
-          </div>
-          <div className="grow">
-            <label htmlFor="bind-agreeing">Least models agreeing</label>
-            <input
-              id="bind-agreeing"
-              inputMode="numeric"
-              placeholder="any"
-              value={minAgreeing}
-              onChange={(e) => setMinAgreeing(e.target.value)}
-            />
-            <FieldError name="minAgreeing" message={errors.minAgreeing} />
-          </div>
+          <TextField
+            id="bind-confidence"
+            label="Least consensus confidence (%)"
+            inputMode="decimal"
+
+            value={minConfidence}
+            onChange={setMinConfidence}
+            name="minConfidence"
+            error={errors.minConfidence}
+          />
+          <TextField
+            id="bind-agreeing"
+            label="Least models agreeing"
+            inputMode="numeric"
+            placeholder="any"
+            value={minAgreeing}
+            onChange={setMinAgreeing}
+            name="minAgreeing"
+            error={errors.minAgreeing}
+          />
         </div>
         <div className="row">
           <div className="grow">
@@ -335,26 +334,26 @@ function BindingForm({ onSaved }: { onSaved: () => void }) {
               <option value="model_suggested">models&apos; suggestion, capped at %</option>
             </select>
           </div>
-          <div className="grow">
-            <label htmlFor="bind-size">{mode === 'fixed_notional' ? 'Amount' : 'Percent'}</label>
-            <input
-              id="bind-size"
-              inputMode="decimal"
-              value={size}
-              onChange={(e) => setSize(e.target.value)}
-            />
-            <FieldError name="sizing" message={errors.sizing} />
-          </div>
-          <div className="grow">
-            <label htmlFor="bind-max">Largest order (quote)</label>
-            <input
-              id="bind-max"
-              inputMode="decimal"
-              value={maxOrderNotional}
-              onChange={(e) => setMaxOrderNotional(e.target.value)}
-            />
-            <FieldError name="maxOrderNotional" message={errors.maxOrderNotional} />
-          </div>
+          <TextField
+            id="bind-size"
+            label={mode === 'fixed_notional' ? 'Amount' : 'Percent'}
+            inputMode="decimal"
+
+            value={size}
+            onChange={setSize}
+            name="sizing"
+            error={errors.sizing}
+          />
+          <TextField
+            id="bind-max"
+            label="Largest order (quote)"
+            inputMode="decimal"
+
+            value={maxOrderNotional}
+            onChange={setMaxOrderNotional}
+            name="maxOrderNotional"
+            error={errors.maxOrderNotional}
+          />
         </div>
         <fieldset>
           <legend>Directions</legend>

@@ -1,6 +1,6 @@
 import { useCallback, useMemo, useRef, useState, type FormEvent } from 'react';
 import { Link } from '../../app/router';
-import { Empty, FieldError, Notice, Num, Panel } from '../../components/ui';
+import { Empty, FieldError, Notice, Num, Panel, TextField } from '../../components/ui';
 import { ApiError, messageOf } from '../../lib/api';
 import { fmtTime } from '../../lib/format';
 import { useApi, useChannel, useInterval, useResource, useResync } from '../../lib/hooks';
@@ -210,33 +210,28 @@ function SendSignalForm({ onSent }: { onSent: () => void }) {
               ['takeProfit', 'Take profit', takeProfit, setTakeProfit],
             ] as const
           ).map(([name, label, value, set]) => (
-            <div className="grow" key={name}>
-              <label htmlFor={`sig-${name}`}>{label}</label>
-              <input
-                id={`sig-${name}`}
-                inputMode="decimal"
-                autoComplete="off"
-                value={value}
-                placeholder="optional"
-                onChange={(e) => set(e.target.value)}
-                aria-invalid={Boolean(errors[name])}
-              />
-              <FieldError name={name} message={errors[name]} />
-            </div>
+            <TextField
+              key={name}
+              id={`sig-${name}`}
+              label={label}
+              inputMode="decimal"
+              placeholder="optional"
+              value={value}
+              onChange={set}
+              name={name}
+              error={errors[name]}
+            />
           ))}
         </div>
         <div className="row">
-          <div className="grow">
-            <label htmlFor="sig-source">Source</label>
-            <input
-              id="sig-source"
-              value={source}
-              autoComplete="off"
-              onChange={(e) => setSource(e.target.value)}
-              aria-invalid={Boolean(errors.source)}
-            />
-            <FieldError name="source" message={errors.source} />
-          </div>
+          <TextField
+            id="sig-source"
+            label="Source"
+            value={source}
+            onChange={setSource}
+            name="source"
+            error={errors.source}
+          />
           <div>
             <label htmlFor="sig-timeframe">Timeframe</label>
             <select
