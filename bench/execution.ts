@@ -13,7 +13,8 @@
  * so nothing is left to prepare meanwhile and the database and this process take turns); at
  * depth 2 or more each account has its next order queued already, as a platform with many
  * users sending independently has, so the venue prepares one batch while the last commits.
- * Each depth runs for BENCH_SECONDS in the same process, in the order given.
+ * Each depth runs for BENCH_SECONDS in the same process, in the order given, after
+ * BENCH_WARMUP seconds (2) at the deepest depth that are not measured.
  *
  * Baseline, measured in the same run with the same number of connections in flight: one-row
  * `insert` transactions on the same server, i.e. what the database alone commits a second
@@ -21,7 +22,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import inspector from 'node:inspector';
 import { Writable } from 'node:stream';
 import cliProgress from 'cli-progress';
@@ -35,6 +36,7 @@ const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 200);
 const DEPTHS = (process.env.BENCH_DEPTHS ?? '1,2').split(',').map(Number);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const TARGET = 5_000;
 
 const withDb = (url: string, name: string) => {
@@ -75,6 +77,33 @@ async function baseline(url: string): Promise<number> {
   const rate = done / ((performance.now() - started) / 1000);
   await pool.end();
   return rate;
+}
+
+/**
+ * CPU time of this machine's PostgreSQL processes, from /proc (undefined elsewhere): what the
+ * server spends per order, beside this process's own share.
+ */
+function serverCpuMs(): number | undefined {
+  try {
+    const tick = 10; // USER_HZ is 100 on Linux
+    let total = 0;
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        continue;
+      }
+      const close = stat.lastIndexOf(')');
+      if (!stat.slice(stat.indexOf('(') + 1, close).startsWith('postgres')) continue;
+      const f = stat.slice(close + 2).split(' ');
+      total += (Number(f[11]) + Number(f[12])) * tick;
+    }
+    return total || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function main() {
@@ -139,39 +168,11 @@ async function main() {
     });
 
     // BENCH_PROFILE=file.cpuprofile records a CPU profile of the measured phases only.
-    const profiler = process.env.BENCH_PROFILE ? new inspector.Session() : undefined;
-    if (profiler) {
-      profiler.connect();
-      await post(profiler, 'Profiler.enable');
-      await post(profiler, 'Profiler.start');
-    }
-    const results: Array<{
-      depth: number;
-      placed: number;
-      filled: number;
-      seconds: number;
-      latencies: number[];
-      load: number;
-    }> = [];
-    for (const depth of DEPTHS) {
-      const latencies: number[] = [];
-      let placed = 0;
-      let filled = 0;
-      const bar = new cliProgress.SingleBar(
-        { format: `depth ${depth}  [{bar}] {value}s  {orders} orders`, hideCursor: true },
-        cliProgress.Presets.shades_classic,
-      );
-      bar.start(SECONDS, 0, { orders: 0 });
-      const started = performance.now();
-      const until = Date.now() + SECONDS * 1000;
-      const tick = setInterval(
-        () => bar.update(Math.round((performance.now() - started) / 1000), { orders: placed }),
-        250,
-      );
-      // Each lane is one order in flight. An account's orders alternate buy and sell in the
-      // order they are placed, which is the order the venue runs them, so a sale always finds
-      // the base bought before it whatever the depth.
-      await Promise.all(
+    // Each lane is one order in flight. An account's orders alternate buy and sell in the
+    // order they are placed, which is the order the venue runs them, so a sale always finds
+    // the base bought before it whatever the depth.
+    const lanes = (depth: number, until: number, done: (ms: number, status: string) => void) =>
+      Promise.all(
         users.flatMap((u) => {
           let n = 0;
           return Array.from({ length: depth }, async () => {
@@ -184,18 +185,74 @@ async function main() {
                 type: 'market',
                 quantity: '0.001',
               });
-              latencies.push(performance.now() - t0);
-              placed++;
-              if (r.order.status === 'filled') filled++;
+              done(performance.now() - t0, r.order.status);
             }
           });
         }),
       );
+
+    const profiler = process.env.BENCH_PROFILE ? new inspector.Session() : undefined;
+    if (profiler) {
+      profiler.connect();
+      await post(profiler, 'Profiler.enable');
+      await post(profiler, 'Profiler.start');
+    }
+    // Warm-up, not measured: the first seconds compile the hot path and start every lane at
+    // once, which is not the sustained rate.
+    await lanes(Math.max(...DEPTHS), Date.now() + WARMUP * 1000, () => {});
+    const results: Array<{
+      depth: number;
+      placed: number;
+      filled: number;
+      seconds: number;
+      latencies: number[];
+      load: number;
+      /** This process's CPU per order, µs. */
+      cpuUs: number;
+      /** PostgreSQL's CPU per order, µs, when the server runs on this machine. */
+      serverUs: number | undefined;
+    }> = [];
+    for (const depth of DEPTHS) {
+      const latencies: number[] = [];
+      let placed = 0;
+      let filled = 0;
+      const bar = new cliProgress.SingleBar(
+        { format: `depth ${depth}  [{bar}] {value}s  {orders} orders`, hideCursor: true },
+        cliProgress.Presets.shades_classic,
+      );
+      bar.start(SECONDS, 0, { orders: 0 });
+      const started = performance.now();
+      const cpu0 = process.cpuUsage();
+      const server0 = serverCpuMs();
+      const until = Date.now() + SECONDS * 1000;
+      const tick = setInterval(
+        () => bar.update(Math.round((performance.now() - started) / 1000), { orders: placed }),
+        250,
+      );
+      await lanes(depth, until, (ms, status) => {
+        latencies.push(ms);
+        placed++;
+        if (status === 'filled') filled++;
+      });
       const seconds = (performance.now() - started) / 1000;
       clearInterval(tick);
       bar.update(SECONDS, { orders: placed });
       bar.stop();
-      results.push({ depth, placed, filled, seconds, latencies, load: loadavg()[0]! });
+      const cpu = process.cpuUsage(cpu0);
+      const server1 = serverCpuMs();
+      results.push({
+        depth,
+        placed,
+        filled,
+        seconds,
+        latencies,
+        load: loadavg()[0]!,
+        cpuUs: (cpu.user + cpu.system) / placed,
+        serverUs:
+          server0 === undefined || server1 === undefined
+            ? undefined
+            : ((server1 - server0) * 1000) / placed,
+      });
     }
     if (profiler) {
       const { profile } = (await post(profiler, 'Profiler.stop')) as { profile: unknown };
@@ -217,7 +274,7 @@ async function main() {
       r.latencies.sort((a, b) => a - b);
       const rate = r.placed / r.seconds;
       console.log(
-        `depth ${r.depth} (${ACCOUNTS * r.depth} in flight): ${Math.round(rate)} orders/s placed+filled+persisted (${r.filled} of ${r.placed} filled in ${r.seconds.toFixed(1)} s)   ratio ${(rate / base).toFixed(2)}   p50 ${percentile(r.latencies, 50).toFixed(1)} ms   p99 ${percentile(r.latencies, 99).toFixed(1)} ms   load ${r.load.toFixed(1)}   target ${TARGET}: ${rate >= TARGET ? 'met' : 'NOT met'}`,
+        `depth ${r.depth} (${ACCOUNTS * r.depth} in flight): ${Math.round(rate)} orders/s placed+filled+persisted (${r.filled} of ${r.placed} filled in ${r.seconds.toFixed(1)} s)   ratio ${(rate / base).toFixed(2)}   p50 ${percentile(r.latencies, 50).toFixed(1)} ms   p99 ${percentile(r.latencies, 99).toFixed(1)} ms   CPU/order: this process ${Math.round(r.cpuUs)} µs, PostgreSQL ${r.serverUs === undefined ? '—' : `${Math.round(r.serverUs)} µs`}   load ${r.load.toFixed(1)}   target ${TARGET}: ${rate >= TARGET ? 'met' : 'NOT met'}`,
       );
     }
   } finally {

@@ -138,7 +138,7 @@ describe('obscura CLI', () => {
     try {
       const left = await sql<{
         n: string;
-      }>`select count(*) as n from outbox where published_at is null`.execute(database.db);
+      }>`select count(*) as n from outbox`.execute(database.db);
       expect(Number(left.rows[0]!.n)).toBe(0);
       const audited = await sql<{
         n: string;

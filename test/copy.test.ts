@@ -791,12 +791,11 @@ describe.each(backends)('copy trading on $name', (backend) => {
     await trades(f, 1);
     await settle();
     const db = t.app.database.db;
-    const event = (await db
-      .selectFrom('outbox')
-      .select(['type', 'key', 'payload'])
-      .where('type', '=', 'OrderFilled')
-      .where(sql`payload->>'orderId'`, '=', fill.id)
-      .executeTakeFirstOrThrow()) as { type: string; key: string; payload: unknown };
+    await t.settled();
+    const event = t
+      .published({ type: 'OrderFilled' })
+      .find((e) => (e.payload as { orderId: string }).orderId === fill.id)!;
+    expect(event).toBeDefined();
     // The same fill as a new event (a producer that retried), then the fan-out run again.
     await t.app.outbox.transaction((_tx, emit) =>
       emit({

@@ -160,26 +160,12 @@ describe.each(backends)('signal bindings on $name', (backend) => {
     );
   const orders = async (u: User) => ok(u, 'GET', '/api/v1/trading/orders?status=all');
   const decidedEvent = async (eventId: string): Promise<BusEvent> => {
-    const r = await sql<{
-      event_id: string;
-      topic: string;
-      type: string;
-      key: string | null;
-      payload: unknown;
-      ts_event: Date | string;
-      ts_init: Date | string;
-    }>`select * from outbox where type = 'SignalDecided'
-         and payload -> 'signal' ->> 'eventId' = ${eventId}`.execute(t.app.database.db);
-    const row = r.rows[0]!;
-    return {
-      eventId: row.event_id,
-      topic: row.topic,
-      type: row.type,
-      key: row.key,
-      payload: typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload,
-      tsEvent: new Date(row.ts_event).getTime(),
-      tsInit: new Date(row.ts_init).getTime(),
-    };
+    await t.settled();
+    const e = t
+      .published({ type: 'SignalDecided' })
+      .find((x) => (x.payload as { signal: { eventId: string } }).signal.eventId === eventId);
+    if (!e) throw new Error(`no SignalDecided for ${eventId}`);
+    return e;
   };
   /** Until the bindings consumer has nothing left to take. */
   const consumed = () =>

@@ -68,23 +68,11 @@ describe.each(backends)('trading accounts on $name', (backend) => {
   };
   const limitBuy = (s: Trader, quantity: string, price = '50000.00') =>
     execute(s, { symbol: 'BTC/USDT', side: 'buy', type: 'limit', quantity, price });
-  const count = async (table: string) =>
-    Number(
-      (
-        await t.app.database.db
-          .selectFrom(table)
-          .select((eb) => eb.fn.countAll().as('n'))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
-  const events = (type: string, accountId: string) =>
-    t.app.database.db
-      .selectFrom('outbox')
-      .select(['topic', 'payload'])
-      .where('type', '=', type)
-      .where('key', '=', accountId)
-      .orderBy('id')
-      .execute();
+  /** What was announced about an account, once everything written so far is out. */
+  const events = async (type: string, accountId: string) => {
+    await t.settled();
+    return t.published({ type, key: accountId });
+  };
 
   beforeAll(async () => {
     t = await startTestApp(backend, { clock });
@@ -269,7 +257,7 @@ describe.each(backends)('trading accounts on $name', (backend) => {
     const s = await trader();
     await send(s, 'PUT', limitsUrl(s.account), { maxOrderNotional: '5000' });
     const before = await get(s, limitsUrl(s.account));
-    const outbox = await count('outbox');
+    const announced = await t.settled();
     const cases: Array<[Record<string, unknown>, string]> = [
       [{ maxOrderNotional: '-5' }, '/maxOrderNotional'],
       [{ maxOrderNotional: '0' }, '/maxOrderNotional'],
@@ -324,13 +312,13 @@ describe.each(backends)('trading accounts on $name', (backend) => {
       name: 'Paper',
       tradingState: 'active',
     });
-    expect(await count('outbox')).toBe(outbox);
+    expect(await t.settled()).toBe(announced);
   });
 
   it('answers 404 for an account that is not yours, on every route, and changes nothing', async () => {
     const owner = await trader();
     const other = await trader();
-    const outbox = await count('outbox');
+    const announced = await t.settled();
     const base = `/api/v1/trading/accounts/${owner.account}`;
     const attempts: InjectOptions[] = [
       { method: 'GET', url: `${base}/risk-limits` },
@@ -350,7 +338,7 @@ describe.each(backends)('trading accounts on $name', (backend) => {
     }
     expect((await get(owner, limitsUrl(owner.account))).maxOrderNotional).toBeNull();
     expect((await get(owner, '/api/v1/trading/accounts'))[0].tradingState).toBe('active');
-    expect(await count('outbox')).toBe(outbox);
+    expect(await t.settled()).toBe(announced);
     const anonymous = await inject({ method: 'GET', url: `${base}/risk-limits` });
     expect(anonymous.statusCode).toBe(401);
   });

@@ -125,12 +125,13 @@ describe.each(backends)('live trading accounts on $name', (backend) => {
     expect(entries).toEqual([
       { id: `exchange_sync:${s.accountId}:opening`, kind: 'exchange_sync', reference: 'opening' },
     ]);
-    const events = await t.app.database.db
-      .selectFrom('outbox')
-      .select(['type', 'topic'])
-      .where('key', '=', s.accountId)
-      .execute();
-    expect(events).toContainEqual({ type: 'ExchangeAccountLinked', topic: 'trading.accounts' });
+    await t.settled();
+    expect(
+      t.published({ key: s.accountId }).map((e) => ({ type: e.type, topic: e.topic })),
+    ).toContainEqual({
+      type: 'ExchangeAccountLinked',
+      topic: 'trading.accounts',
+    });
     await waitFor(async () => {
       const rows = await t.app.database.db
         .selectFrom('audit_log')
@@ -232,14 +233,9 @@ describe.each(backends)('live trading accounts on $name', (backend) => {
       costBasis: '50',
     });
     // The order's transitions went out like a paper order's.
-    const types = await t.app.database.db
-      .selectFrom('outbox')
-      .select('type')
-      .where('topic', '=', 'trading.orders')
-      .where('key', '=', s.accountId)
-      .orderBy('id')
-      .execute();
-    expect(types.map((e: { type: string }) => e.type)).toEqual(['OrderAccepted', 'OrderFilled']);
+    await t.settled();
+    const types = t.published({ topic: 'trading.orders', key: s.accountId }).map((e) => e.type);
+    expect(types).toEqual(['OrderAccepted', 'OrderFilled']);
     // Nothing to correct: the ledger followed the exchange exactly.
     expect(await t.app.trading.live!.syncBalances(s.accountId)).toBe('in_sync');
   });

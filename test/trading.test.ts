@@ -362,7 +362,7 @@ describe.each(backends)('trading on $name', (backend) => {
       [{ type: 'limit', price: undefined }, '/price'],
       [{ clientOrderId: 'has spaces' }, '/clientOrderId'],
     ];
-    const before = [await count('orders'), await count('outbox')];
+    const before = [await count('orders'), await t.settled()];
     for (const [patch, field] of cases) {
       const r = await execute(s, { ...base, ...patch });
       expect(r.statusCode, JSON.stringify(patch)).toBe(400);
@@ -373,7 +373,7 @@ describe.each(backends)('trading on $name', (backend) => {
         `${JSON.stringify(patch)} → ${r.body}`,
       ).toBe(true);
     }
-    expect([await count('orders'), await count('outbox')]).toEqual(before);
+    expect([await count('orders'), await t.settled()]).toEqual(before);
     expect(await usdt(s)).toMatchObject({ total: '10000', held: '0' });
   });
 
@@ -431,11 +431,8 @@ describe.each(backends)('trading on $name', (backend) => {
     // 1 × 50000 + 50 fee = 50050 needed; 10000 available.
     expect(r.json()).toMatchObject({ status: 'rejected', reason: 'insufficient_balance' });
     expect(r.json().reasonMessage).toContain('50050');
-    const events = await t.app.database.db
-      .selectFrom('outbox')
-      .select(['type', 'payload'])
-      .where('type', '=', 'OrderDenied')
-      .execute();
+    await t.settled();
+    const events = t.published({ type: 'OrderDenied' });
     expect(events.some((e) => JSON.stringify(e.payload).includes(r.json().id))).toBe(true);
     expect(await usdt(s)).toMatchObject({ total: '10000', held: '0' });
   });

@@ -5,11 +5,7 @@ import { copyConfig } from '../modules/copy/index.js';
 import { identityConfig, type IdentityConfig } from '../modules/identity/index.js';
 import { marketConfig } from '../modules/market/index.js';
 import { realtimeConfig } from '../modules/realtime/index.js';
-import {
-  evaluatorsConfig,
-  signalBindingsConfig,
-  signalsConfig,
-} from '../modules/signals/index.js';
+import { evaluatorsConfig, signalBindingsConfig, signalsConfig } from '../modules/signals/index.js';
 import { tradingConfig } from '../modules/trading/index.js';
 import { vaultConfig } from '../modules/vault/index.js';
 import {

@@ -3,7 +3,9 @@ import { Writable } from 'node:stream';
 import type { Clock } from '../../src/core/clock.js';
 import { buildApp, type App } from '../../src/apps/app.js';
 import { loadConfig } from '../../src/apps/config.js';
+import type { BusEvent } from '../../src/platform/bus/index.js';
 import type { Role } from '../../src/platform/module.js';
+import { waitFor } from './wait.js';
 import { freshDatabase, uniqueRedisPrefix, type Backend, type FreshDatabase } from './backends.js';
 
 /** Collects every log line an app writes, so tests can search them for secrets. */
@@ -23,6 +25,19 @@ export interface TestApp {
   logs: LogCapture;
   db: FreshDatabase;
   env: Record<string, string>;
+  /**
+   * Every event this app's relay published, in order: the outbox keeps a row only until its
+   * event is out, so this is where a test looks for what was announced.
+   */
+  events: BusEvent[];
+  /** The events published so far that match every given field. */
+  published(match: { topic?: string; type?: string; key?: string }): BusEvent[];
+  /**
+   * Waits until the outbox is empty, so every event written so far has been published, and
+   * returns how many were: compared before and after a request, it tells whether the request
+   * announced anything.
+   */
+  settled(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -68,12 +83,34 @@ export async function startTestApp(
     logDestination: logs,
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
+  const events: BusEvent[] = [];
+  const publish = app.bus.publish.bind(app.bus);
+  app.bus.publish = (batch) => {
+    events.push(...batch);
+    return publish(batch);
+  };
   await app.start();
   return {
     app,
     logs,
     db,
     env,
+    events,
+    published: (m) =>
+      events.filter(
+        (e) =>
+          (m.topic === undefined || e.topic === m.topic) &&
+          (m.type === undefined || e.type === m.type) &&
+          (m.key === undefined || e.key === m.key),
+      ),
+    async settled() {
+      await waitFor(
+        async () =>
+          (await app.database.db.selectFrom('outbox').select('id').limit(1).execute()).length === 0,
+        10_000,
+      );
+      return events.length;
+    },
     async close() {
       await app.close();
       if (!opts.db) await db.drop();

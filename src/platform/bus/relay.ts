@@ -18,8 +18,6 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /** Pipelined mode: events published but not yet handled before the relay waits (10,000). */
   maxInFlight?: number;
-  /** Age after which published outbox rows are deleted (24 h). */
-  retentionMs?: number;
   /** Age after which inbox rows (`processed_events`) are deleted (7 days). */
   inboxRetentionMs?: number;
   /** How often the retention sweep runs (60 s); 0 turns it off. */
@@ -53,18 +51,19 @@ const SWEEP_BATCH = 1000;
 const HOUR = 3_600_000;
 
 /**
- * Publishes committed outbox rows to the bus and stamps them `published_at`.
+ * Publishes committed outbox rows to the bus and deletes them once published: every row in
+ * the table is one still to publish.
  *
  * Two modes, chosen from the backends:
  * - `locking` (PostgreSQL with Redis): each batch is selected `FOR UPDATE SKIP LOCKED`,
- *   published and stamped in one transaction, so relays in several processes share the outbox
+ *   published and deleted in one transaction, so relays in several processes share the outbox
  *   without publishing a row twice. A crash between publish and commit publishes the batch
  *   again, which the consumers' inbox absorbs. A commit in this process wakes the relay at once.
  * - `pipelined` (the embedded bus, or PGlite): no transaction is held while publishing — on
  *   PGlite it would hold the only connection that the handlers need — and the relay does not wait
  *   for one batch to be handled before publishing the next. The in-process bus resolves a
  *   publish only once every subscriber has handled or dead-lettered the batch, and only then are
- *   its rows stamped, so a crash loses nothing; meanwhile a subscriber stuck in backoff does not
+ *   its rows deleted, so a crash loses nothing; meanwhile a subscriber stuck in backoff does not
  *   hold up the others. Rows in flight are remembered in memory (bounded by `maxInFlight`), which
  *   is correct for one relay per database — the embedded deployment. Several processes in this
  *   mode would each deliver every row to their own subscribers: still correct, since the inbox
@@ -82,7 +81,7 @@ export class OutboxRelay {
   readonly mode: 'locking' | 'pipelined';
   private readonly batchSize: number;
   private readonly maxInFlight: number;
-  /** Event ids published (or being published) and not yet stamped. */
+  /** Event ids published (or being published) and not yet deleted. */
   private readonly inFlight = new Set<string>();
   private readonly dispatches = new Set<Promise<void>>();
   private readonly timers: NodeJS.Timeout[] = [];
@@ -171,16 +170,15 @@ export class OutboxRelay {
     ]);
   }
 
-  /** Deletes published outbox rows and inbox rows past their retention, a batch at a time. */
-  async sweepRetention(): Promise<{ outbox: number; inbox: number }> {
-    const db = this.opts.database.db;
-    const outboxAge = this.opts.retentionMs ?? 24 * HOUR;
+  /**
+   * Deletes inbox rows past their retention, a batch at a time. On PGlite, which runs without
+   * autovacuum, it then vacuums the outbox: every published event leaves a dead row there, and
+   * the poll's index scan would otherwise walk them all.
+   */
+  async sweepRetention(): Promise<{ inbox: number }> {
+    const { database } = this.opts;
+    const db = database.db;
     const inboxAge = this.opts.inboxRetentionMs ?? 7 * 24 * HOUR;
-    const outbox = await this.deleteInBatches((limit) =>
-      sql`delete from outbox where id in (
-        select id from outbox where published_at < now() - ${outboxAge}::bigint * interval '1 millisecond'
-        order by published_at limit ${limit})`.execute(db),
-    );
     const inbox = await this.deleteInBatches((limit) =>
       sql`delete from processed_events where (consumer, event_id) in (
         select consumer, event_id from processed_events
@@ -188,9 +186,10 @@ export class OutboxRelay {
         db,
       ),
     );
-    if (outbox || inbox)
-      this.opts.logger.debug({ at: 'relay#sweep', outbox, inbox }, 'retention sweep');
-    return { outbox, inbox };
+    if (database.kind === 'pglite' && !this.stopped)
+      await sql`vacuum outbox, processed_events`.execute(db);
+    if (inbox) this.opts.logger.debug({ at: 'relay#sweep', inbox }, 'retention sweep');
+    return { inbox };
   }
 
   /** A commit of this process's outbox: hand its events over, or leave them to the poll. */
@@ -256,7 +255,6 @@ export class OutboxRelay {
       const rows = (await tx
         .selectFrom('outbox')
         .select(COLUMNS)
-        .where('published_at', 'is', null)
         .orderBy('id')
         .limit(this.batchSize)
         .forUpdate()
@@ -264,7 +262,7 @@ export class OutboxRelay {
         .execute()) as OutboxRow[];
       if (!rows.length) return 0;
       await bus.publish(rows.map(toEvent));
-      await markPublished(
+      await deletePublished(
         tx,
         rows.map((r) => r.id),
       );
@@ -297,7 +295,7 @@ export class OutboxRelay {
   }
 
   /**
-   * Publishes events and, once every subscriber has handled them, stamps their rows. Rows of a
+   * Publishes events and, once every subscriber has handled them, deletes their rows. Rows of a
    * failed publish stay unpublished for the next poll.
    */
   private dispatch(events: readonly BusEvent[], handedOver: boolean): void {
@@ -307,9 +305,9 @@ export class OutboxRelay {
     const dispatch = this.opts.bus
       .publish(events as BusEvent[])
       .then(async () => {
-        // After stop() the database may be closing; unstamped rows are simply published again.
+        // After stop() the database may be closing; rows left are simply published again.
         if (this.stopped) return;
-        await markPublishedByEventId(this.opts.database.db, ids);
+        await deletePublishedByEventId(this.opts.database.db, ids);
         this.opts.metrics.outboxPublished.inc(ids.length);
       })
       .catch((err: unknown) => {
@@ -335,7 +333,7 @@ export class OutboxRelay {
   /** Unpublished rows not in flight nor about to be handed over, oldest first. */
   private async selectFresh(): Promise<OutboxRow[]> {
     const db = this.opts.database.db;
-    const base = () => db.selectFrom('outbox').where('published_at', 'is', null).orderBy('id');
+    const base = () => db.selectFrom('outbox').orderBy('id');
     const outbox = this.opts.outbox;
     // Rows in flight are still unpublished and come first; skip them before loading payloads.
     const candidates = (await base()
@@ -354,7 +352,6 @@ export class OutboxRelay {
     const row = await this.opts.database.db
       .selectFrom('outbox')
       .select('id')
-      .where('published_at', 'is', null)
       .limit(1)
       .executeTakeFirst();
     return row !== undefined;
@@ -364,7 +361,6 @@ export class OutboxRelay {
     const row = (await this.opts.database.db
       .selectFrom('outbox')
       .select((eb) => [eb.fn.countAll().as('n'), eb.fn.min('ts_init').as('oldest')])
-      .where('published_at', 'is', null)
       .executeTakeFirstOrThrow()) as { n: string | number; oldest: Date | string | null };
     const { metrics } = this.opts;
     metrics.outboxPending.set(Number(row.n));
@@ -426,18 +422,14 @@ function toEvent(r: OutboxRow): BusEvent {
   };
 }
 
-/** Stamps rows by event id, all in one statement (the ids as one JSON parameter). */
-async function markPublishedByEventId(db: Executor, eventIds: string[]): Promise<void> {
-  await sql`update outbox set published_at = now()
+/** Deletes published rows by event id, all in one statement (the ids as one JSON parameter). */
+async function deletePublishedByEventId(db: Executor, eventIds: string[]): Promise<void> {
+  await sql`delete from outbox
     where event_id in (select value::uuid from json_array_elements_text(${JSON.stringify(eventIds)}::json))`.execute(
     db,
   );
 }
 
-async function markPublished(db: Executor, ids: string[]): Promise<void> {
-  await db
-    .updateTable('outbox')
-    .set({ published_at: sql`now()` })
-    .where('id', 'in', ids)
-    .execute();
+async function deletePublished(db: Executor, ids: string[]): Promise<void> {
+  await db.deleteFrom('outbox').where('id', 'in', ids).execute();
 }
