@@ -29,7 +29,8 @@ function run(args: string[], env: Record<string, string> = {}, stdin?: string) {
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
     child.stdin.end(stdin ?? '');
-    child.on('exit', (code) => resolve({ code, out, err }));
+    // 'close', not 'exit': a process can exit before its output has been read.
+    child.on('close', (code) => resolve({ code, out, err }));
   });
 }
 

@@ -555,6 +555,35 @@ describe.each(backends)('live trading accounts on $name', (backend) => {
     expect(r.statusCode).toBe(200);
   });
 
+  it('deleting the credential refuses the next order and closes the exchange connection', async () => {
+    const s = await linked();
+    await t.app.trading.live!.connection(s.accountId);
+    await streaming(s.key);
+    const del = await call(t.app, {
+      method: 'DELETE',
+      url: `/api/v1/credentials/${s.credentialId}`,
+      headers: s.auth,
+    });
+    expect(del.statusCode, del.body).toBe(204);
+    const r = await execute(s, {
+      accountId: s.accountId,
+      symbol: 'BTC/USDT',
+      side: 'buy',
+      type: 'market',
+      quantity: '0.001',
+    });
+    expect(r.statusCode).toBe(409);
+    expect(r.json()).toMatchObject({ code: 'exchange_disconnected' });
+    // Nothing listens to the exchange with the deleted key any more.
+    await waitFor(() => !fake.hub.userSubscribed(s.key.account), STREAM_MS, {
+      message: 'user data stream closed',
+    });
+    const [account] = (await get(s, '/api/v1/trading/accounts')).filter(
+      (a: { id: string }) => a.id === s.accountId,
+    );
+    expect(JSON.stringify(account)).toContain('deleted');
+  });
+
   it('no key or secret of a linked account reached the logs', () => {
     expect(keys.length).toBeGreaterThan(0);
     for (const k of keys) {

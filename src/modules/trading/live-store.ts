@@ -52,6 +52,18 @@ export const linkedAccounts = async (db: Executor): Promise<AccountRow[]> =>
     .orderBy('id')
     .execute()) as AccountRow[];
 
+/** Of these accounts, those whose credential was deleted since they connected. */
+export async function accountsWithoutCredential(db: Executor, ids: string[]): Promise<string[]> {
+  if (!ids.length) return [];
+  const rows = await db
+    .selectFrom('trading_accounts')
+    .select('id')
+    .where('id', 'in', ids)
+    .where('credential_id', 'is', null)
+    .execute();
+  return rows.map((r: { id: string }) => r.id);
+}
+
 /** Orders on live venues the exchange may still be working, with placements of unknown fate ('new'). */
 const LIVE_OPEN = [...OPEN_STATUSES, 'new'];
 

@@ -12,6 +12,7 @@ import { exchangeError, LiveOrders } from './live-orders.js';
 import { connectionStatus, type ConnectionView } from './live-status.js';
 import {
   accountsWithLiveOrders,
+  accountsWithoutCredential,
   linkedAccounts,
   liveOpenOrders,
   upsertConnections,
@@ -299,9 +300,29 @@ export class LiveVenues implements LiveRouting {
     }
   }
 
+  /**
+   * Closes the connections of accounts whose credential was deleted (in any process): their
+   * placements are refused from the moment of the delete, and within one status round nothing
+   * here holds the decrypted key or listens to the exchange on its behalf any more.
+   */
+  private async dropDeletedCredentials(): Promise<void> {
+    for (const id of await accountsWithoutCredential(this.db, [...this.ready.keys()])) {
+      const c = this.ready.get(id);
+      if (!c) continue;
+      this.ready.delete(id);
+      this.connections.delete(id);
+      this.deps.books.forget(id);
+      await c.close().catch(() => undefined);
+      this.failed(id, E.exchangeDisconnected());
+    }
+  }
+
   /** Writes connection health that changed, and retries connectors that could not start. */
   private async saveStatuses(): Promise<void> {
     if (this.stopped) return;
+    await this.dropDeletedCredentials().catch((err: unknown) =>
+      this.deps.logger.warn({ at: 'trading#live', err }, 'credential check failed'),
+    );
     const rows: Array<{ accountId: string; status: ConnectionView; at: Date }> = [];
     for (const id of new Set([...this.ready.keys(), ...this.errors.keys()])) {
       const c = this.ready.get(id);
