@@ -4,7 +4,7 @@
  * the HTTP route calls:
  *
  *   npm run bench:execution
- *   BENCH_SECONDS=10 BENCH_ACCOUNTS=400 BENCH_DEPTHS=1,2,4 npm run bench:execution
+ *   BENCH_SECONDS=10 BENCH_ACCOUNTS=400 BENCH_DEPTHS=1,4 npm run bench:execution
  *
  * Needs PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test); a fresh
  * database is created and dropped. Each account places market orders (buy, then sell, so
@@ -13,7 +13,7 @@
  * so nothing is left to prepare meanwhile and the database and this process take turns); at
  * depth 2 or more each account has its next order queued already, as a platform with many
  * users sending independently has, so the venue prepares one batch while the last commits.
- * Each depth runs for BENCH_SECONDS in the same process, in the order given, after
+ * Each depth (BENCH_DEPTHS, default 1,2,4) runs for BENCH_SECONDS in the same process, in the order given, after
  * BENCH_WARMUP seconds (2) at the deepest depth that are not measured.
  *
  * Baseline, measured in the same run with the same number of connections in flight: one-row
@@ -35,7 +35,7 @@ import { newId } from '../src/core/ids.js';
 const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 200);
-const DEPTHS = (process.env.BENCH_DEPTHS ?? '1,2').split(',').map(Number);
+const DEPTHS = (process.env.BENCH_DEPTHS ?? '1,2,4').split(',').map(Number);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const TARGET = 5_000;
 
