@@ -13,8 +13,8 @@
  * so nothing is left to prepare meanwhile and the database and this process take turns); at
  * depth 2 or more each account has its next order queued already, as a platform with many
  * users sending independently has, so the venue prepares one batch while the last commits.
- * Each depth (BENCH_DEPTHS, default 1,2,4) runs for BENCH_SECONDS in the same process, in the order given, after
- * BENCH_WARMUP seconds (2) at the deepest depth that are not measured.
+ * Each depth (BENCH_DEPTHS, default 1,2,4) runs for BENCH_SECONDS in the same process, in the
+ * order given, after BENCH_WARMUP seconds (2) at the deepest depth that are not measured.
  *
  * Baseline, measured in the same run with the same number of connections in flight: one-row
  * `insert` transactions on the same server, i.e. what the database alone commits a second
