@@ -131,6 +131,16 @@ export interface EnrichmentRow {
   enrichMs: number;
 }
 
+/** A signal's enrichment as the columns of its row, for `json_to_recordset`. */
+const enrichmentColumns = (i: EnrichmentRow) => ({
+  event_id: i.eventId,
+  market: i.enrichment.market,
+  features: i.enrichment.features,
+  quality: i.enrichment.quality,
+  enriched_at: iso(i.enrichedAt),
+  enrich_ms: i.enrichMs,
+});
+
 /**
  * Stores the enrichments of signals and moves them to `enriched`, clearing a failure of the
  * stage, in one statement. Returns the sequence number of each signal it moved; a signal that
@@ -141,16 +151,7 @@ export async function recordEnrichments(
   items: readonly EnrichmentRow[],
 ): Promise<Map<string, number>> {
   if (!items.length) return new Map();
-  const json = JSON.stringify(
-    items.map((i) => ({
-      event_id: i.eventId,
-      market: i.enrichment.market,
-      features: i.enrichment.features,
-      quality: i.enrichment.quality,
-      enriched_at: iso(i.enrichedAt),
-      enrich_ms: i.enrichMs,
-    })),
-  );
+  const json = JSON.stringify(items.map(enrichmentColumns));
   const res = await sql<{ event_id: string; seq: string }>`
     update signals s set
       progress = 'enriched', market = x.market, features = x.features, quality = x.quality,
@@ -235,17 +236,13 @@ export async function recordEnrichedDecisions(
 ): Promise<Map<string, number>> {
   if (!items.length) return new Map();
   const signals = JSON.stringify(
-    items.map((i) => ({
-      event_id: i.eventId,
-      market: i.enrichment.market,
-      features: i.enrichment.features,
-      quality: i.enrichment.quality,
-      enriched_at: iso(i.enrichedAt),
-      enrich_ms: i.enrichMs,
-      consensus: i.consensus,
-      evaluated_at: iso(i.evaluatedAt),
-      evaluate_ms: i.workMs,
-    })),
+    items.map((i) =>
+      Object.assign(enrichmentColumns(i), {
+        consensus: i.consensus,
+        evaluated_at: iso(i.evaluatedAt),
+        evaluate_ms: i.workMs,
+      }),
+    ),
   );
   const res = await sql<{ event_id: string; seq: string }>`
     with x as (

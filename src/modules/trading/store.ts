@@ -219,26 +219,6 @@ export const toFill = (r: FillRow): Fill => ({
   ts: ms(r.ts),
 });
 
-export async function insertFill(tx: Executor, f: Fill): Promise<void> {
-  await tx
-    .insertInto('fills')
-    .values({
-      id: f.id,
-      order_id: f.orderId,
-      account_id: f.accountId,
-      venue: f.venue,
-      symbol: f.symbol,
-      side: f.side,
-      price: f.price.toString(),
-      quantity: f.quantity.toString(),
-      fee: f.fee.toString(),
-      fee_currency: f.feeCurrency,
-      liquidity: f.liquidity,
-      ts: new Date(f.ts),
-    })
-    .execute();
-}
-
 export async function listFills(
   db: Executor,
   q: { accountId: string; symbol?: string; orderId?: string; limit: number },

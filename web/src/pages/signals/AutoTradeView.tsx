@@ -304,7 +304,6 @@ function BindingForm({ onSaved }: { onSaved: () => void }) {
             id="bind-confidence"
             label="Least consensus confidence (%)"
             inputMode="decimal"
-
             value={minConfidence}
             onChange={setMinConfidence}
             name="minConfidence"
@@ -338,7 +337,6 @@ function BindingForm({ onSaved }: { onSaved: () => void }) {
             id="bind-size"
             label={mode === 'fixed_notional' ? 'Amount' : 'Percent'}
             inputMode="decimal"
-
             value={size}
             onChange={setSize}
             name="sizing"
@@ -348,7 +346,6 @@ function BindingForm({ onSaved }: { onSaved: () => void }) {
             id="bind-max"
             label="Largest order (quote)"
             inputMode="decimal"
-
             value={maxOrderNotional}
             onChange={setMaxOrderNotional}
             name="maxOrderNotional"
