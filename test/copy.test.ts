@@ -21,6 +21,7 @@ import {
   type FollowerContext,
 } from '../src/modules/copy/domain/index.js';
 import { followOf, findFollow, findLeader } from '../src/modules/copy/store.js';
+import { recordFanouts } from '../src/modules/copy/store-fanout.js';
 import { Books } from '../src/modules/trading/books.js';
 import { findAccount } from '../src/modules/trading/store.js';
 import { backends } from './helpers/backends.js';
@@ -334,6 +335,63 @@ describe.each(backends)('copy trading on $name', (backend) => {
     expect(view.copied.positions).toEqual([
       expect.objectContaining({ symbol: 'BTC/USDT', quantity: '0.03' }),
     ]);
+  });
+
+  it("takes the leader's position before each fill from the fill's event, as the journal sums it", async () => {
+    await market('50000.00');
+    const l = await leader();
+    const f = await follow(l.profile.id, { mode: 'fixed_ratio', ratio: '0.5' });
+    await buy(l.u, '0.1');
+    await trades(f, 1);
+    await buy(l.u, '0.05');
+    await trades(f, 2);
+    await sell(l.u, '0.12');
+    await trades(f, 3);
+    await settle();
+    const db = t.app.database.db;
+    const fanouts = (
+      await sql<{ leader_fill_id: string; position_before: string; side: string }>`
+        select leader_fill_id, position_before::text, side from copy_fanouts
+        where leader_id = ${l.profile.id} order by created_at`.execute(db)
+    ).rows;
+    expect(fanouts.map((r) => [r.side, d(r.position_before).toString()])).toEqual([
+      ['buy', '0'],
+      ['buy', '0.1'],
+      ['sell', '0.15'],
+    ]);
+    await t.settled();
+    const carried = t
+      .published({ topic: topics.tradingOrders, type: 'OrderFilled', key: l.accountId })
+      .map((e) => (e.payload as { positionBefore?: string }).positionBefore);
+    expect(carried).toEqual(['0', '0.1', '0.15']);
+
+    // An event without the position (the journal is then summed) records the same figure.
+    const last = fanouts[2]!;
+    const [fill] = (await db
+      .selectFrom('fills')
+      .select(['id', 'account_id', 'venue', 'symbol', 'side', 'price', 'quantity', 'ts'])
+      .where('id', '=', last.leader_fill_id)
+      .execute()) as Array<Record<string, string | Date>>;
+    const summed = await db
+      .transaction()
+      .execute(async (tx) => {
+        await sql`delete from copy_fanouts where leader_fill_id = ${last.leader_fill_id}`.execute(
+          tx,
+        );
+        const again = await recordFanouts(tx, {
+          id: String(fill!.id),
+          accountId: String(fill!.account_id),
+          venue: String(fill!.venue),
+          symbol: String(fill!.symbol),
+          side: 'sell',
+          price: d(String(fill!.price)),
+          quantity: d(String(fill!.quantity)),
+          ts: new Date(fill!.ts!).getTime(),
+        });
+        throw Object.assign(new Error('roll back'), { again });
+      })
+      .catch((err: { again?: Array<{ positionBefore: Decimal }> }) => err.again);
+    expect(summed?.map((r) => r.positionBefore.toString())).toEqual(['0.15']);
   });
 
   it('records a skip with its reason instead of an order', async () => {

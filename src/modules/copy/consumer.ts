@@ -10,6 +10,8 @@ import { recordFanouts } from './store-fanout.js';
 interface FilledPayload {
   accountId: string;
   clientOrderId: string;
+  /** The account's position in the symbol just before the fill, as the venue's books held it. */
+  positionBefore?: string;
   fill: {
     id: string;
     accountId: string;
@@ -51,13 +53,14 @@ export function fanoutConsumer(deps: {
       );
     },
     async handle(event, tx) {
-      const { fill } = event.payload as FilledPayload;
+      const { fill, positionBefore } = event.payload as FilledPayload;
       // The fan-out's first reads go alongside this transaction rather than after it.
       deps.executor.prefetch(fill.accountId);
       const fresh = await recordFanouts(tx, {
         ...fill,
         price: Decimal.parse(fill.price),
         quantity: Decimal.parse(fill.quantity),
+        ...(positionBefore !== undefined ? { positionBefore: Decimal.parse(positionBefore) } : {}),
       });
       if (!fresh.length) return;
       return () => {

@@ -96,27 +96,34 @@ export interface CopiedFill {
   price: Decimal;
   quantity: Decimal;
   ts: number;
+  /** The leader's position just before the fill, where the fill's event carries it. */
+  positionBefore?: Decimal;
 }
 
 /**
  * Records one fan-out per leader copying the fill's account, each with the leader's base
- * position just before the fill, from the journal order of its fills (the book in memory may
- * already hold later ones by the time the event is handled). One statement, since it runs on
- * the path from a leader's fill to the first copy. Returns the fan-outs that were new (a
- * redelivered fill finds its own).
+ * position just before the fill. The venue's event carries that position; an event without it
+ * (written before it did) has it summed from the journal order of the account's fills — the
+ * book in memory may already hold later ones by the time the event is handled — which costs a
+ * read of the account's whole history. One statement, since it runs on the path from a
+ * leader's fill to the first copy. Returns the fan-outs that were new (a redelivered fill finds
+ * its own).
  */
 export async function recordFanouts(tx: Executor, fill: CopiedFill): Promise<Fanout[]> {
+  const before =
+    fill.positionBefore !== undefined
+      ? sql`${fill.positionBefore.toString()}::numeric`
+      : sql`coalesce((
+        select sum(case when f.side = 'buy' then f.quantity else -f.quantity end)
+        from ledger_entries l join fills f on f.id = l.fill_id
+        where l.account_id = la.account_id and f.symbol = ${fill.symbol}
+          and l.seq < (select seq from ledger_entries where id = ${fill.id})), 0)`;
   const r = await sql<{ leader_id: string; position_before: string }>`
     insert into copy_fanouts (leader_fill_id, leader_id, leader_account_id, venue, symbol, side,
       price, quantity, fill_ts, position_before)
     select ${fill.id}, la.leader_id, la.account_id, ${fill.venue}, ${fill.symbol}, ${fill.side},
       ${fill.price.toString()}::numeric, ${fill.quantity.toString()}::numeric,
-      ${new Date(fill.ts)}::timestamptz,
-      coalesce((
-        select sum(case when f.side = 'buy' then f.quantity else -f.quantity end)
-        from ledger_entries l join fills f on f.id = l.fill_id
-        where l.account_id = la.account_id and f.symbol = ${fill.symbol}
-          and l.seq < (select seq from ledger_entries where id = ${fill.id})), 0)
+      ${new Date(fill.ts)}::timestamptz, ${before}
     from leader_accounts la where la.account_id = ${fill.accountId}::uuid
     on conflict do nothing
     returning leader_id, position_before`.execute(tx);

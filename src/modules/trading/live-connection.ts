@@ -165,7 +165,14 @@ export class LiveConnection {
   }
 
   /** Applies one order-machine transition in memory; false (logged) when it does not apply. */
-  transition(p: Portfolio, s: LiveOrderState, t: machine.Transition, w: LiveWrite): boolean {
+  /** `positionBefore`: for a fill, the position it changed as it was just before (see the venue). */
+  transition(
+    p: Portfolio,
+    s: LiveOrderState,
+    t: machine.Transition,
+    w: LiveWrite,
+    positionBefore?: Decimal,
+  ): boolean {
     if (!t.ok) {
       this.deps.logger.warn(
         { at: 'trading#live', accountId: this.account.id, order: s.order.id, error: t.error },
@@ -181,7 +188,10 @@ export class LiveConnection {
       topic: topics.tradingOrders,
       type: t.event.type,
       key: this.account.id,
-      payload: t.event,
+      payload:
+        positionBefore === undefined
+          ? t.event
+          : { ...t.event, positionBefore: positionBefore.toString() },
       tsEvent: t.event.ts,
     });
     this.activity++;
@@ -326,6 +336,7 @@ export class LiveConnection {
         'the exchange filled an order with funds the ledger did not know of',
       );
     }
+    const before = p.quantity(f.accountId, f.venue, f.symbol);
     const r = p.applyFill(f);
     if (!r.ok) {
       this.deps.logger.error({ ...log, error: r.error }, 'the ledger refused a fill; not applied');
@@ -341,7 +352,7 @@ export class LiveConnection {
       postings: fillPostings(f, pair),
       ts: f.ts,
     });
-    this.transition(p, s, t, w);
+    this.transition(p, s, t, w, before);
   }
 
   private applyStatus(p: Portfolio, s: LiveOrderState, u: VenueStatusUpdate, w: LiveWrite): void {

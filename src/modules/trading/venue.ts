@@ -138,7 +138,12 @@ export class Batch {
       const p = this.portfolio(order.accountId);
       this.touched.add(order.accountId);
       const fill = 'fill' in event ? event.fill : undefined;
+      let payload: unknown = event;
       if (fill) {
+        // A fill's event carries the position it changed, as the books held it just before: a
+        // consumer (the copy fan-out) would otherwise have to sum the account's fill history.
+        const before = p.quantity(fill.accountId, fill.venue, fill.symbol);
+        payload = { ...event, positionBefore: before.toString() };
         const r = p.applyFill(fill);
         if (!r.ok) throw new Error(`fill ${fill.id} refused by the ledger: ${r.error.message}`);
         const inst = this.instruments.get(fill.symbol)!;
@@ -162,7 +167,7 @@ export class Batch {
         topic: topics.tradingOrders,
         type: event.type,
         key: order.accountId,
-        payload: event,
+        payload,
         tsEvent: event.ts,
       });
     }

@@ -179,6 +179,13 @@ export class Portfolio {
     return p && p.fills > 0 ? view(p) : undefined;
   }
 
+  /** The position's quantity in base units (zero when never traded): no view is built. */
+  quantity(accountId: string, venue: string, symbol: string): Decimal {
+    let p = this.positions.get(accountId)?.get(symbol);
+    while (p !== undefined && p.legs.venue !== venue) p = p.next;
+    return p ? Decimal.fromUnits(p.qty) : Decimal.ZERO;
+  }
+
   /**
    * Realized PnL of the account's fills whose timestamp falls on the UTC day starting at
    * `dayStartMs` (any instant of that day will do), in `currency` (default: the valuation
