@@ -34,6 +34,7 @@ import type { Role } from '../platform/module.js';
 import { createRateLimiter, type RateLimiter } from '../platform/ratelimit/index.js';
 import type { AppConfig } from './config.js';
 import { seedDemo } from './demo.js';
+import { DemoLeaders } from './demo-leaders.js';
 import { DemoSignals } from './demo-signals.js';
 import { opsRoutes } from './ops-routes.js';
 import { VERSION } from './version.js';
@@ -249,6 +250,16 @@ export async function buildApp(config: AppConfig, opts: BuildOptions = {}): Prom
           intervalMs: config.demoSignalsMs,
         })
       : undefined;
+    const demoLeaders = demo
+      ? new DemoLeaders({
+          identity: identity.service,
+          copy: copy.service,
+          trading: trading.service,
+          market: market.view,
+          logger,
+          intervalMs: config.demoLeadersMs,
+        })
+      : undefined;
 
     let started = false;
     let closing: Promise<void> | undefined;
@@ -276,6 +287,7 @@ export async function buildApp(config: AppConfig, opts: BuildOptions = {}): Prom
         await copy.start();
         await signals.start();
         demoSignals?.start();
+        demoLeaders?.start();
         if (role !== 'api') {
           for (const m of modules) for (const c of m.consumers ?? []) await bus.subscribe(c);
         }
@@ -292,6 +304,7 @@ export async function buildApp(config: AppConfig, opts: BuildOptions = {}): Prom
             logger.debug({ at: 'app#close', step: what }, 'shutdown step');
           step('http');
           demoSignals?.stop();
+          await demoLeaders?.stop();
           // Answers sent from now on close their connection, so a client's keep-alive socket
           // does not hold close() open until its timeout. Sockets still idle a second later
           // (a client that never sent its request) are closed by the sweep.

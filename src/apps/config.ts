@@ -41,6 +41,12 @@ const appFragment = {
     min: 0,
     max: 86_400_000,
   }),
+  demoLeadersMs: int('DEMO_LEADERS_MS', {
+    doc: 'With DEMO_SEED, how often each of the two demo leaders (Momentum and Mean reversion, see the Copy trading page) decides whether to trade its paper account on the simulated market; 0: no demo leaders',
+    default: 60_000,
+    min: 0,
+    max: 86_400_000,
+  }),
   webUi: str('WEB_UI', {
     doc: 'Browser UI at /: auto (serve web/dist, building it at start when missing or stale), prebuilt (serve it as built), off',
     default: 'auto',
@@ -63,6 +69,7 @@ type Parsed = PlatformConfig &
   ConfigOf<typeof signalBindingsConfig> & {
     demoSeed: boolean;
     demoSignalsMs: number;
+    demoLeadersMs: number;
     webUi: WebUiMode;
   };
 /** How the browser UI is served; see WEB_UI. */
