@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../src/core/clock.js';
 import { Decimal } from '../src/core/decimal.js';
@@ -111,6 +112,43 @@ describe.each(backends)('outbox hand-over on $name', (backend: Backend) => {
     expect(seen[0]!).toMatchObject({ topic: TOPIC, type: 'PriceSet', key: 'k', tsEvent: 1_000 });
     expect(rows).toEqual([{ event_id: seen[0]!.eventId, payload: seen[0]!.payload }]);
     await waitFor(async () => (await unpublished(n.database)) === 0, 2000);
+  });
+
+  it("hands over a single statement's events once it ran, and none of one that failed", async () => {
+    const n = await node();
+    const seen: number[] = [];
+    await n.bus.subscribe({
+      name: 'c1',
+      topics: [TOPIC],
+      handle: async (e) => void seen.push((e.payload as { n: number }).n),
+    });
+    n.relay.start();
+    await n.relay.flush(5000);
+    const thing = (k: number) => ({
+      topic: TOPIC,
+      type: 'ThingHappened',
+      key: 'k',
+      payload: { n: k },
+    });
+    // The statement's own result comes back; its events leave from memory, with no poll due.
+    const r = await n.outbox.single((db, stage) =>
+      sql<{ x: number }>`with e as (${stage([thing(1), thing(2)])}) select 7 as x`.execute(db),
+    );
+    expect(r.rows).toEqual([{ x: 7 }]);
+    await waitFor(() => seen.length === 2, 2000);
+    // A statement that fails after staging writes nothing and hands nothing over.
+    await expect(
+      n.outbox.single((db, stage) =>
+        sql`with e as (${stage([thing(3)])})
+          select 1 / (select count(*)::int from outbox where false)`.execute(db),
+      ),
+    ).rejects.toThrow(/division by zero/);
+    await n.outbox.single((db, stage) =>
+      sql`with e as (${stage([thing(4)])}) select 1`.execute(db),
+    );
+    expect(await n.relay.flush(5000)).toBe(true);
+    expect(seen).toEqual([1, 2, 4]);
+    expect(await unpublished(n.database)).toBe(0);
   });
 
   it('publishes what an earlier run left before anything committed after the start', async () => {

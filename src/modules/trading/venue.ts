@@ -1,3 +1,4 @@
+import type { RawBuilder } from 'kysely';
 import type { Clock } from '../../core/clock.js';
 import { Decimal } from '../../core/decimal.js';
 import { newId } from '../../core/ids.js';
@@ -447,33 +448,43 @@ export class PaperVenue {
   }
 
   /**
-   * Writes a batch in one transaction: a small one in a single statement, a large one with one
-   * statement per table.
+   * Writes a batch atomically: a small one of new orders only (a market order and its fills, a
+   * chunk of copies) as one statement with no transaction around it, saving the round trips of
+   * BEGIN and COMMIT on the path of every such order; a small one with updates in a
+   * transaction of two statements; a large one with one statement per table.
    */
   private async write(b: Batch): Promise<void> {
     const writes = b.writes();
-    let seqs = new Map<string, number>();
-    await this.deps.outbox.transaction(async (tx, emit) => {
-      const inserts = writes.filter((w) => w.insert);
-      for (const c of chunks(writes.filter((w) => !w.insert))) await updateOrders(tx, c);
-      if (writes.length <= SMALL_BATCH) {
-        seqs = await insertSmallBatch(tx, {
-          inserts,
-          fills: b.fills,
-          ledger: b.ledger,
-          events: b.events.length ? emit.insert(b.events) : undefined,
-          journal: b.journal,
-        });
-        return;
-      }
-      await insertOrders(tx, inserts);
-      await insertFills(tx, b.fills);
-      await insertLedgerEntries(tx, b.ledger);
-      if (b.events.length) await emit(...b.events);
-      for (const c of chunks([...b.journal])) {
-        for (const [a, n] of await bumpJournals(tx, new Map(c))) seqs.set(a, n);
-      }
+    const small = (events: RawBuilder<unknown> | undefined, inserts = writes) => ({
+      inserts,
+      fills: b.fills,
+      ledger: b.ledger,
+      events,
+      journal: b.journal,
     });
+    let seqs = new Map<string, number>();
+    if (writes.length <= SMALL_BATCH && writes.every((w) => w.insert)) {
+      seqs = await this.deps.outbox.single((db, stage) =>
+        insertSmallBatch(db, small(b.events.length ? stage(b.events) : undefined)),
+      );
+    } else {
+      await this.deps.outbox.transaction(async (tx, emit) => {
+        const inserts = writes.filter((w) => w.insert);
+        for (const c of chunks(writes.filter((w) => !w.insert))) await updateOrders(tx, c);
+        if (writes.length <= SMALL_BATCH) {
+          const events = b.events.length ? emit.insert(b.events) : undefined;
+          seqs = await insertSmallBatch(tx, small(events, inserts));
+          return;
+        }
+        await insertOrders(tx, inserts);
+        await insertFills(tx, b.fills);
+        await insertLedgerEntries(tx, b.ledger);
+        if (b.events.length) await emit(...b.events);
+        for (const c of chunks([...b.journal])) {
+          for (const [a, n] of await bumpJournals(tx, new Map(c))) seqs.set(a, n);
+        }
+      });
+    }
     for (const [a, n] of b.journal) {
       const to = seqs.get(a)!;
       this.deps.books.wrote(a, to - n, to);

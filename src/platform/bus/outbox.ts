@@ -89,14 +89,7 @@ export class Outbox {
   /** Runs `fn` in a transaction with an `emit` bound to it; hands the events over after commit. */
   async transaction<T>(fn: (tx: Tx, emit: Emit) => Promise<T>): Promise<T> {
     const emitted: CommittedEvent[] = [];
-    const stage = (events: readonly NewEvent[]) => {
-      const stamped = this.stamp(events);
-      for (const e of stamped) {
-        emitted.push(e);
-        this.open.add(e.eventId);
-      }
-      return this.statement(stamped);
-    };
+    const stage = this.stager(emitted);
     let result: T;
     try {
       result = await this.db.transaction().execute((tx) => {
@@ -113,6 +106,36 @@ export class Outbox {
     }
     if (emitted.length) for (const l of this.listeners) l.committed(emitted);
     return result;
+  }
+
+  /**
+   * Runs one statement outside a transaction and hands its events over after it, as
+   * `transaction` does, without the round trips of BEGIN and COMMIT: PostgreSQL applies a
+   * single statement, data-modifying CTEs included, all or nothing. `fn` must run exactly one
+   * statement on the executor it is given, with the events it stages folded into it.
+   */
+  async single<T>(fn: (db: Db, stage: Emit['insert']) => Promise<T>): Promise<T> {
+    const emitted: CommittedEvent[] = [];
+    let result: T;
+    try {
+      result = await fn(this.db, this.stager(emitted));
+    } finally {
+      for (const e of emitted) this.open.delete(e.eventId);
+    }
+    if (emitted.length) for (const l of this.listeners) l.committed(emitted);
+    return result;
+  }
+
+  /** Stamps events, marks them open until their statement ends, and builds their insert. */
+  private stager(emitted: CommittedEvent[]): Emit['insert'] {
+    return (events) => {
+      const stamped = this.stamp(events);
+      for (const e of stamped) {
+        emitted.push(e);
+        this.open.add(e.eventId);
+      }
+      return this.statement(stamped);
+    };
   }
 
   /** Whether `eventId` was written by a transaction of this outbox that has not ended yet. */
