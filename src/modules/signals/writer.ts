@@ -1,7 +1,7 @@
 /**
  * Group commit of accepted signals. Signals arriving within one event-loop turn, or while the
- * previous batch is being inserted, are written together: one statement inserts every row and
- * every first stage event (two inserts, one JSON parameter each), in one transaction. Each
+ * previous batch is being written, are written together: one statement inserts every row and
+ * every first stage event (two inserts, one JSON parameter each), atomically. Each
  * request is answered once its batch has committed, so an accepted signal is never lost, and
  * throughput is set by batches per second rather than by round trips per signal.
  *
@@ -51,64 +51,41 @@ export class SignalWriter {
   }
 
   /**
-   * Two batches overlap: the next one inserts while the one before it commits, on a connection
-   * of its own, and commits only after it. `seq` is taken at insert, so commits still come in
-   * `seq` order, and a batch that fails takes nothing of the next one with it.
+   * One batch at a time, each one statement with no transaction around it (see
+   * `Outbox.single`): a batch costs one round trip, and batches commit in `seq` order because
+   * the next starts only once the one before has committed.
    */
   private async drain(): Promise<void> {
-    let ahead: Promise<unknown> = Promise.resolve();
     while (this.queue.length) {
       // One turn lets every request of this turn (and those woken by the last commit) join.
       await new Promise<void>((r) => setImmediate(r));
       const batch = this.queue.splice(0, MAX_BATCH);
-      let inserted!: () => void;
-      const insertDone = new Promise<void>((r) => (inserted = r));
-      ahead = this.write(
-        batch.map((p) => p.signal),
-        ahead,
-        inserted,
-      ).then(
-        (seqs) => {
-          for (const p of batch) p.resolve(seqs.get(p.signal.eventId)!);
-        },
-        (err: unknown) => {
-          inserted();
-          for (const p of batch) p.reject(err);
-        },
-      );
-      await insertDone;
+      try {
+        const seqs = await this.write(batch.map((p) => p.signal));
+        for (const p of batch) p.resolve(seqs.get(p.signal.eventId)!);
+      } catch (err) {
+        for (const p of batch) p.reject(err);
+      }
     }
-    await ahead;
   }
 
-  private write(
-    signals: Signal[],
-    ahead: Promise<unknown>,
-    inserted: () => void,
-  ): Promise<Map<string, number>> {
-    return this.outbox.transaction(async (tx, emit) => {
-      let seqs: Map<string, number>;
-      try {
-        seqs = await insertSignals(
-          tx,
-          signals,
-          emit.insert(
-            signals.map((s) => ({
-              // The signal's id is the event's too, so a dead letter names the signal it holds.
-              eventId: s.eventId,
-              topic: topics.signalsPending,
-              type: 'SignalReceived',
-              key: s.eventId,
-              payload: s,
-              tsEvent: s.receivedAt,
-            })),
-          ),
-        );
-      } finally {
-        inserted();
-      }
-      await ahead;
-      return seqs;
-    });
+  private write(signals: Signal[]): Promise<Map<string, number>> {
+    return this.outbox.single((db, stage) =>
+      insertSignals(
+        db,
+        signals,
+        stage(
+          signals.map((s) => ({
+            // The signal's id is the event's too, so a dead letter names the signal it holds.
+            eventId: s.eventId,
+            topic: topics.signalsPending,
+            type: 'SignalReceived',
+            key: s.eventId,
+            payload: s,
+            tsEvent: s.receivedAt,
+          })),
+        ),
+      ),
+    );
   }
 }
