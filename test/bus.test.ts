@@ -382,6 +382,48 @@ describe.each(backends)('event bus on $name', (backend: Backend) => {
     expect(await effectCount(db, 'c1')).toBe(1);
   });
 
+  it('delivers a one-statement handler once per event, its claim and effect together', async () => {
+    const { fresh, db, prefix } = await world();
+    const n = await node(fresh.database, prefix);
+    const after: number[] = [];
+    await n.bus.subscribe({
+      name: 'single',
+      topics: [TOPIC],
+      handle: record('single'),
+      // The effect joins the claim: an event seen before writes nothing.
+      handleAsStatement: (event, claim) => ({
+        statement: sql<Record<string, unknown>>`with claimed as (${claim}), w as (
+            insert into bus_test_effects (consumer, event_id, n)
+            select 'single', event_id, ${(event.payload as { n: number }).n} from claimed
+            returning n)
+          select (select count(*) from claimed)::int as claimed, (select max(n) from w) as n`,
+        outcome: (rows) => ({
+          claimed: Number(rows[0]!.claimed) > 0,
+          after: () => void after.push(Number(rows[0]!.n)),
+        }),
+      }),
+    });
+    const event = (k: number, eventId = newId()): BusEvent => ({
+      eventId,
+      topic: TOPIC,
+      type: 'ThingHappened',
+      key: null,
+      payload: { n: k },
+      tsEvent: Date.now(),
+      tsInit: Date.now(),
+    });
+    const twice = event(1);
+    await n.bus.publish([twice]);
+    await n.bus.publish([twice, event(2)]);
+    await waitFor(
+      async () =>
+        (await counter(n.metrics, 'single', 'duplicate')) === 1 &&
+        (await counter(n.metrics, 'single', 'ok')) === 2,
+    );
+    expect(await effectCount(db, 'single')).toBe(2);
+    expect(after.sort()).toEqual([1, 2]);
+  });
+
   it('keeps delivering to other consumers while one is stuck retrying', async () => {
     const { fresh, db, prefix } = await world();
     // Enough attempts and a long enough base that the stuck consumer keeps retrying throughout.

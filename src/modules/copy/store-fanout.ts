@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { Decimal } from '../../core/decimal.js';
 import { jsonInsert, type Executor } from '../../platform/db/index.js';
 import type { Side } from './domain/index.js';
@@ -110,6 +110,40 @@ export interface CopiedFill {
  * its own).
  */
 export async function recordFanouts(tx: Executor, fill: CopiedFill): Promise<Fanout[]> {
+  const r = await fanoutsInsert(fill, sql`leader_accounts la`).execute(tx);
+  return fanoutsOf(fill, r.rows);
+}
+
+/**
+ * `recordFanouts` together with the inbox claim of the fill's event (`claim`, returning the
+ * event id when it is new), as one statement: nothing is recorded for an event seen before.
+ */
+export function recordFanoutsWithClaim(
+  fill: CopiedFill,
+  claim: RawBuilder<unknown>,
+): {
+  statement: RawBuilder<Record<string, unknown>>;
+  outcome(rows: ReadonlyArray<Record<string, unknown>>): { claimed: boolean; fresh: Fanout[] };
+} {
+  const insert = fanoutsInsert(fill, sql`claimed, leader_accounts la`);
+  return {
+    statement: sql<Record<string, unknown>>`with claimed as (${claim}), ins as (${insert})
+      select (select count(*) from claimed)::int as claimed, ins.leader_id, ins.position_before
+      from (select 1) one left join ins on true`,
+    outcome(rows) {
+      const claimed = Number(rows[0]?.claimed ?? 0) > 0;
+      const made = rows.filter((r) => r.leader_id !== null) as unknown as InsertedFanout[];
+      return { claimed, fresh: fanoutsOf(fill, made) };
+    },
+  };
+}
+
+interface InsertedFanout {
+  leader_id: string;
+  position_before: string;
+}
+
+function fanoutsInsert(fill: CopiedFill, from: RawBuilder<unknown>): RawBuilder<InsertedFanout> {
   const before =
     fill.positionBefore !== undefined
       ? sql`${fill.positionBefore.toString()}::numeric`
@@ -118,16 +152,19 @@ export async function recordFanouts(tx: Executor, fill: CopiedFill): Promise<Fan
         from ledger_entries l join fills f on f.id = l.fill_id
         where l.account_id = la.account_id and f.symbol = ${fill.symbol}
           and l.seq < (select seq from ledger_entries where id = ${fill.id})), 0)`;
-  const r = await sql<{ leader_id: string; position_before: string }>`
+  return sql<InsertedFanout>`
     insert into copy_fanouts (leader_fill_id, leader_id, leader_account_id, venue, symbol, side,
       price, quantity, fill_ts, position_before)
     select ${fill.id}, la.leader_id, la.account_id, ${fill.venue}, ${fill.symbol}, ${fill.side},
       ${fill.price.toString()}::numeric, ${fill.quantity.toString()}::numeric,
       ${new Date(fill.ts)}::timestamptz, ${before}
-    from leader_accounts la where la.account_id = ${fill.accountId}::uuid
+    from ${from} where la.account_id = ${fill.accountId}::uuid
     on conflict do nothing
-    returning leader_id, position_before`.execute(tx);
-  return r.rows.map((row) => ({
+    returning leader_id, position_before`;
+}
+
+function fanoutsOf(fill: CopiedFill, rows: readonly InsertedFanout[]): Fanout[] {
+  return rows.map((row) => ({
     leaderFillId: fill.id,
     leaderId: row.leader_id,
     leaderAccountId: fill.accountId,
@@ -137,7 +174,7 @@ export async function recordFanouts(tx: Executor, fill: CopiedFill): Promise<Fan
     price: fill.price,
     quantity: fill.quantity,
     fillTs: fill.ts,
-    positionBefore: Decimal.parse(row.position_before),
+    positionBefore: Decimal.parse(String(row.position_before)),
   }));
 }
 

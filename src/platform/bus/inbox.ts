@@ -7,7 +7,10 @@ import type { AfterCommit, BusEvent, ConsumerSpec } from './types.js';
 export type InboxOutcome = 'ok' | 'duplicate' | 'skipped';
 
 /** Runs one consumer transaction, with an `emit` whose events the relay is handed at commit. */
-export type ConsumerTransaction = <T>(fn: (tx: Tx, emit: Emit) => Promise<T>) => Promise<T>;
+export type ConsumerTransaction = (<T>(fn: (tx: Tx, emit: Emit) => Promise<T>) => Promise<T>) & {
+  /** One statement outside a transaction, through the same outbox (see `Outbox.single`). */
+  single: Outbox['single'];
+};
 
 /**
  * Consumer transactions go through the deployment's outbox, so that events a handler emits
@@ -17,7 +20,8 @@ export type ConsumerTransaction = <T>(fn: (tx: Tx, emit: Emit) => Promise<T>) =>
  */
 export function consumerTransaction(db: Db, outbox: Outbox | undefined): ConsumerTransaction {
   const through = outbox ?? new Outbox(db, systemClock);
-  return (fn) => through.transaction(fn);
+  const run = <T>(fn: (tx: Tx, emit: Emit) => Promise<T>) => through.transaction(fn);
+  return Object.assign(run, { single: through.single.bind(through) as Outbox['single'] });
 }
 
 /**
@@ -28,7 +32,8 @@ export function consumerTransaction(db: Db, outbox: Outbox | undefined): Consume
  * primary key: the second waits for the first to commit and then sees a duplicate.
  *
  * An event the consumer's `accepts` refuses is `skipped` with no transaction at all. Work the
- * handler returns runs once the transaction has committed.
+ * handler returns runs once the transaction has committed. A consumer with
+ * `handleAsStatement` is delivered in one statement, claim and effects together.
  */
 export async function deliverOnce(
   transaction: ConsumerTransaction,
@@ -36,6 +41,16 @@ export async function deliverOnce(
   event: BusEvent,
 ): Promise<InboxOutcome> {
   if (spec.accepts && !spec.accepts(event)) return 'skipped';
+  if (spec.handleAsStatement) {
+    const claim = sql`insert into processed_events (consumer, event_id)
+      values (${spec.name}, ${event.eventId}) on conflict do nothing returning event_id`;
+    const delivery = spec.handleAsStatement(event, claim);
+    const { rows } = await transaction.single((db) => delivery.statement.execute(db));
+    const { claimed, after } = delivery.outcome(rows);
+    if (!claimed) return 'duplicate';
+    after?.();
+    return 'ok';
+  }
   let after: AfterCommit | void = undefined;
   const outcome = await transaction(async (tx, emit): Promise<InboxOutcome> => {
     const claimed = await sql<{ event_id: string }>`
