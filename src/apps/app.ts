@@ -287,7 +287,7 @@ export async function buildApp(config: AppConfig, opts: BuildOptions = {}): Prom
         await copy.start();
         await signals.start();
         demoSignals?.start();
-        demoLeaders?.start();
+        await demoLeaders?.start();
         if (role !== 'api') {
           for (const m of modules) for (const c of m.consumers ?? []) await bus.subscribe(c);
         }

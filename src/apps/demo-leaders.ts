@@ -77,9 +77,15 @@ export class DemoLeaders {
     },
   ) {}
 
-  start(): void {
-    if (this.deps.intervalMs <= 0 || this.timer) return;
+  /**
+   * Seeds the leaders, then starts the turns. The platform awaits it before it listens, so no
+   * sign-up can take a demo leader's email first and be handed its profile.
+   */
+  async start(): Promise<void> {
+    if (this.deps.intervalMs <= 0 || this.seeded) return;
     this.seeded = this.seed();
+    await this.seeded;
+    if (this.stopped) return;
     // The first turn once the market has its first prices.
     this.first = setTimeout(() => void this.turn(), Math.min(10_000, this.deps.intervalMs));
     this.first.unref();
