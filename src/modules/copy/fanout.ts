@@ -47,10 +47,11 @@ import {
 } from './store-fanout.js';
 
 /**
- * Follows of the first chunk: few enough that the venue commits them in one small statement
- * (see `SMALL_BATCH` in the trading venue) and the first copies are not kept waiting.
+ * Follows of the first chunk: so few that the first copies are not kept waiting while more are
+ * planned and written (the first copy came about 1.8 ms sooner than with 8, the fan-out's end
+ * no later).
  */
-const FIRST_CHUNK = 8;
+const FIRST_CHUNK = 2;
 /** How long reads made ahead of a fan-out (`prefetch`) may be used for it. */
 const EARLY_MS = 2000;
 
