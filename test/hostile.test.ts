@@ -1,4 +1,5 @@
 /** Regressions found by attacking a running instance: each once answered wrongly. */
+import { connect, type Socket } from 'node:net';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/apps/config.js';
@@ -205,6 +206,32 @@ describe.each(backends)('hostile input on $name', (backend) => {
     } finally {
       await second.close();
     }
+  });
+
+  it('shuts down within its time though clients hold connections without finishing a request', async () => {
+    const second = await startTestApp(backend, { env: { SHUTDOWN_TIMEOUT_MS: '2000' } });
+    const base = new URL(await second.app.http.listen({ port: 0, host: '127.0.0.1' }));
+    const open = (first: string) =>
+      new Promise<Socket>((resolve, reject) => {
+        const s = connect(Number(base.port), base.hostname, () => {
+          if (first) s.write(first);
+          resolve(s);
+        });
+        s.on('error', reject);
+      });
+    // A pre-connection that never sends, and a request stalled in its headers.
+    const silent = await open('');
+    const stalled = await open('GET /health HTTP/1.1\r\nHost: x\r\n');
+    const ended = Promise.all(
+      [silent, stalled].map((s) => new Promise<void>((r) => s.on('close', () => r()))),
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    const started = Date.now();
+    await second.close();
+    const took = Date.now() - started;
+    await ended;
+    // Half the shutdown time for HTTP, not the minute of the headers timeout.
+    expect(took).toBeLessThan(5000);
   });
 
   it('lets a configured browser origin use every method the API has', async () => {

@@ -306,16 +306,24 @@ export async function buildApp(config: AppConfig, opts: BuildOptions = {}): Prom
           demoSignals?.stop();
           await demoLeaders?.stop();
           // Answers sent from now on close their connection, so a client's keep-alive socket
-          // does not hold close() open until its timeout. Sockets still idle a second later
-          // (a client that never sent its request) are closed by the sweep.
+          // does not hold close() open until its timeout. Sockets still idle a second later are
+          // closed by the sweep. A connection that never finishes a request (a browser's
+          // speculative pre-connection, a client stalled mid-headers) counts as busy to the
+          // sweep and would hold close() until the headers timeout, a minute: whatever is left
+          // at half the shutdown time is closed, leaving the rest for the outbox.
           shuttingDown = true;
           let sweep: NodeJS.Timeout | undefined;
           const late = setTimeout(() => {
             sweep = setInterval(() => http.server.closeIdleConnections(), 100);
           }, 1000);
+          const force = setTimeout(
+            () => http.server.closeAllConnections(),
+            Math.max(1000, Math.floor(config.shutdownTimeoutMs / 2)),
+          );
           await http.close().finally(() => {
             clearTimeout(late);
             clearInterval(sweep);
+            clearTimeout(force);
           });
           if (started) {
             step('outbox');
