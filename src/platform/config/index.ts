@@ -56,7 +56,7 @@ export const platformConfig = {
     default: false,
   }),
   shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', {
-    doc: 'How long a graceful shutdown waits for in-flight work',
+    doc: 'How long a graceful shutdown waits for in-flight work; HTTP connections still open at half of it are closed',
     default: 10000,
     min: 100,
   }),
