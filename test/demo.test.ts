@@ -5,8 +5,10 @@ import { startTestApp, type TestApp } from './helpers/app.js';
 import { backends } from './helpers/backends.js';
 import { waitFor } from './helpers/wait.js';
 
-// A newcomer's embedded build: the Copy trading page has leaders to follow, who trade the
-// simulated market on their own, and following one shows its copies.
+// A newcomer's embedded build: the demo trader receives signals from `demo-bot` through the
+// gateway, and the models judge them, before anyone has wired a sender; the Copy trading page
+// has leaders to follow, who trade the simulated market on their own, and following one shows
+// its copies.
 
 const embedded = backends.find((b) => b.name === 'embedded')!;
 
@@ -19,7 +21,7 @@ interface Trade {
   order: { filledQuantity: string } | null;
 }
 
-describe('demo leaders on the embedded build', () => {
+describe('the demo on the embedded build', () => {
   let t: TestApp;
   let auth: Record<string, string>;
   const get = (url: string, headers: Record<string, string> = auth) =>
@@ -29,12 +31,12 @@ describe('demo leaders on the embedded build', () => {
     t = await startTestApp(embedded, {
       env: {
         DEMO_SEED: 'true',
-        DEMO_SIGNALS_MS: '0',
+        DEMO_SIGNALS_MS: '300',
         DEMO_LEADERS_MS: '250',
         MARKET_SOURCE: 'synthetic',
         MARKET_SPEED: '60',
         MARKET_SYMBOLS: 'BTC/USDT,ETH/USDT',
-        MARKET_BACKFILL: '1h',
+        MARKET_BACKFILL: '6h',
       },
     });
     await t.app.start();
@@ -49,6 +51,35 @@ describe('demo leaders on the embedded build', () => {
 
   afterAll(async () => {
     await t?.close();
+  });
+
+  it('sends the demo trader judged signals with a stop and a target on the right sides', async () => {
+    const published = await waitFor(
+      async () => {
+        const res = await get('/api/v1/signals?source=demo-bot');
+        const list = res.json().signals as Array<{
+          status: string;
+          source: string;
+          direction: string;
+          entry: string;
+          stop: string;
+          takeProfit: string;
+          decisions: unknown[];
+          consensus: unknown;
+        }>;
+        return list.find((s) => s.status === 'published');
+      },
+      30_000,
+      { intervalMs: 100 },
+    );
+    expect(published.source).toBe('demo-bot');
+    expect(published.decisions.length).toBeGreaterThanOrEqual(3);
+    expect(published.consensus).toMatchObject({ answered: published.decisions.length });
+    const entry = Number(published.entry);
+    const stop = Number(published.stop);
+    const target = Number(published.takeProfit);
+    if (published.direction === 'long') expect(stop < entry && entry < target).toBe(true);
+    else expect(target < entry && entry < stop).toBe(true);
   });
 
   it('publishes the demo leaders, and a follow of one copies its trades', async () => {
