@@ -164,8 +164,11 @@ export class LiveConnection {
     this.publish(p, w);
   }
 
-  /** Applies one order-machine transition in memory; false (logged) when it does not apply. */
-  /** `positionBefore`: for a fill, the position it changed as it was just before (see the venue). */
+  /**
+   * Applies one order-machine transition in memory; false (logged) when it does not apply.
+   * `positionBefore`: for a fill, the position it changed as it was just before (its event
+   * carries it, as the paper venue's do).
+   */
   transition(
     p: Portfolio,
     s: LiveOrderState,
