@@ -36,6 +36,12 @@ describe.each(backends)('live trading accounts on $name', (backend) => {
   };
   const execute = (s: Trader, payload: Record<string, unknown>, app = t.app) =>
     call(app, { method: 'POST', url: '/api/v1/trading/execute', headers: s.auth, payload });
+  /** An order on BTC/USDT for the trader's exchange account. */
+  const onExchange = (
+    s: Trader & { accountId: string },
+    order: Record<string, unknown>,
+    app = t.app,
+  ) => execute(s, { accountId: s.accountId, symbol: 'BTC/USDT', ...order }, app);
   const storeCredential = async (s: Trader, key: ApiKey, secret = key.secret, app = t.app) => {
     const r = await call(app, {
       method: 'POST',
@@ -190,9 +196,7 @@ describe.each(backends)('live trading accounts on $name', (backend) => {
   it('a market order fills on the exchange and shows in the same fills, balances and positions', async () => {
     const s = await linked();
     fake.setPrice('BTCUSDT', '50000.00');
-    const r = await execute(s, {
-      accountId: s.accountId,
-      symbol: 'BTC/USDT',
+    const r = await onExchange(s, {
       side: 'buy',
       type: 'market',
       quantity: '0.001',
@@ -243,9 +247,7 @@ describe.each(backends)('live trading accounts on $name', (backend) => {
   it('a resting limit fills when the exchange price crosses it, through the stream', async () => {
     const s = await linked();
     fake.setPrice('BTCUSDT', '50000.00');
-    const r = await execute(s, {
-      accountId: s.accountId,
-      symbol: 'BTC/USDT',
+    const r = await onExchange(s, {
       side: 'buy',
       type: 'limit',
       quantity: '0.002',
@@ -360,9 +362,7 @@ describe.each(backends)('live trading accounts on $name', (backend) => {
     const s = await linked();
     fake.setPrice('BTCUSDT', '50000.00');
     const o = (
-      await execute(s, {
-        accountId: s.accountId,
-        symbol: 'BTC/USDT',
+      await onExchange(s, {
         side: 'sell',
         type: 'limit',
         quantity: '0.01',
@@ -394,9 +394,7 @@ describe.each(backends)('live trading accounts on $name', (backend) => {
     const s = await linked();
     fake.setPrice('BTCUSDT', '50000.00');
     const o = (
-      await execute(s, {
-        accountId: s.accountId,
-        symbol: 'BTC/USDT',
+      await onExchange(s, {
         side: 'buy',
         type: 'limit',
         quantity: '0.002',
@@ -438,10 +436,8 @@ describe.each(backends)('live trading accounts on $name', (backend) => {
     fake.setPrice('BTCUSDT', '50000.00');
     const clientOrderId = `drop-${randomBytes(4).toString('hex')}`;
     const o = (
-      await execute(s, {
-        accountId: s.accountId,
+      await onExchange(s, {
         clientOrderId,
-        symbol: 'BTC/USDT',
         side: 'buy',
         type: 'limit',
         quantity: '0.003',
@@ -485,9 +481,7 @@ describe.each(backends)('live trading accounts on $name', (backend) => {
 
   it('risk checks the ledger: an order beyond the available balance is rejected, nothing is sent', async () => {
     const s = await linked();
-    const r = await execute(s, {
-      accountId: s.accountId,
-      symbol: 'BTC/USDT',
+    const r = await onExchange(s, {
       side: 'sell',
       type: 'limit',
       quantity: '2',
@@ -497,9 +491,7 @@ describe.each(backends)('live trading accounts on $name', (backend) => {
     expect(r.json()).toMatchObject({ status: 'rejected', reason: 'insufficient_balance' });
     expect(fake.orders(s.key.account)).toHaveLength(0);
     // The exchange's own refusal is a rejection with its reason too.
-    const bad = await execute(s, {
-      accountId: s.accountId,
-      symbol: 'BTC/USDT',
+    const bad = await onExchange(s, {
       side: 'buy',
       type: 'limit',
       quantity: '0.001',
@@ -512,9 +504,7 @@ describe.each(backends)('live trading accounts on $name', (backend) => {
   it('records deposits made on the exchange at the next balance sync', async () => {
     const s = await linked();
     // An order rests meanwhile: 0.001 × 40000 = 40 USDT locked on the exchange.
-    const resting = await execute(s, {
-      accountId: s.accountId,
-      symbol: 'BTC/USDT',
+    const resting = await onExchange(s, {
       side: 'buy',
       type: 'limit',
       quantity: '0.001',
@@ -565,9 +555,7 @@ describe.each(backends)('live trading accounts on $name', (backend) => {
       headers: s.auth,
     });
     expect(del.statusCode, del.body).toBe(204);
-    const r = await execute(s, {
-      accountId: s.accountId,
-      symbol: 'BTC/USDT',
+    const r = await onExchange(s, {
       side: 'buy',
       type: 'market',
       quantity: '0.001',
@@ -612,12 +600,10 @@ describe.each(backends)('live trading accounts on $name', (backend) => {
         fake.setPrice('BTCUSDT', '50000.00');
         // The API process must have heard the leader's heartbeat before it forwards.
         const r = await waitFor(async () => {
-          const res = await execute(
+          const res = await onExchange(
             s,
             {
-              accountId: s.accountId,
               clientOrderId: 'split-1',
-              symbol: 'BTC/USDT',
               side: 'buy',
               type: 'market',
               quantity: '0.001',
@@ -657,12 +643,10 @@ describe.each(backends)('live trading accounts on $name', (backend) => {
       const s = await linked(first.app);
       fake.setPrice('BTCUSDT', '50000.00');
       const clientOrderId = `restart-${randomBytes(4).toString('hex')}`;
-      const placed = await execute(
+      const placed = await onExchange(
         s,
         {
-          accountId: s.accountId,
           clientOrderId,
-          symbol: 'BTC/USDT',
           side: 'sell',
           type: 'limit',
           quantity: '0.003',

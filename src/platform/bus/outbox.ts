@@ -87,12 +87,9 @@ export class Outbox {
   }
 
   /** Runs `fn` in a transaction with an `emit` bound to it; hands the events over after commit. */
-  async transaction<T>(fn: (tx: Tx, emit: Emit) => Promise<T>): Promise<T> {
-    const emitted: CommittedEvent[] = [];
-    const stage = this.stager(emitted);
-    let result: T;
-    try {
-      result = await this.db.transaction().execute((tx) => {
+  transaction<T>(fn: (tx: Tx, emit: Emit) => Promise<T>): Promise<T> {
+    return this.staged((stage) =>
+      this.db.transaction().execute((tx) => {
         const emit: Emit = Object.assign(
           async (...events: NewEvent[]) => {
             if (events.length) await stage(events).execute(tx);
@@ -100,12 +97,8 @@ export class Outbox {
           { insert: stage },
         );
         return fn(tx, emit);
-      });
-    } finally {
-      for (const e of emitted) this.open.delete(e.eventId);
-    }
-    if (emitted.length) for (const l of this.listeners) l.committed(emitted);
-    return result;
+      }),
+    );
   }
 
   /**
@@ -114,21 +107,17 @@ export class Outbox {
    * single statement, data-modifying CTEs included, all or nothing. `fn` must run exactly one
    * statement on the executor it is given, with the events it stages folded into it.
    */
-  async single<T>(fn: (db: Db, stage: Emit['insert']) => Promise<T>): Promise<T> {
-    const emitted: CommittedEvent[] = [];
-    let result: T;
-    try {
-      result = await fn(this.db, this.stager(emitted));
-    } finally {
-      for (const e of emitted) this.open.delete(e.eventId);
-    }
-    if (emitted.length) for (const l of this.listeners) l.committed(emitted);
-    return result;
+  single<T>(fn: (db: Db, stage: Emit['insert']) => Promise<T>): Promise<T> {
+    return this.staged((stage) => fn(this.db, stage));
   }
 
-  /** Stamps events, marks them open until their statement ends, and builds their insert. */
-  private stager(emitted: CommittedEvent[]): Emit['insert'] {
-    return (events) => {
+  /**
+   * Runs `work` with a stage for its events: each staged event is `pending` until the work
+   * ends, and handed to the listeners once it has succeeded (committed).
+   */
+  private async staged<T>(work: (stage: Emit['insert']) => Promise<T>): Promise<T> {
+    const emitted: CommittedEvent[] = [];
+    const stage: Emit['insert'] = (events) => {
       const stamped = this.stamp(events);
       for (const e of stamped) {
         emitted.push(e);
@@ -136,6 +125,14 @@ export class Outbox {
       }
       return this.statement(stamped);
     };
+    let result: T;
+    try {
+      result = await work(stage);
+    } finally {
+      for (const e of emitted) this.open.delete(e.eventId);
+    }
+    if (emitted.length) for (const l of this.listeners) l.committed(emitted);
+    return result;
   }
 
   /** Whether `eventId` was written by a transaction of this outbox that has not ended yet. */
