@@ -19,6 +19,9 @@ interface NodeOptions {
   claimIdleMs?: number;
   batchSize?: number;
   pollMs?: number;
+  handOverGraceMs?: number;
+  /** The relay's first publishes fail, as when Redis is briefly unreachable. */
+  failingPublishes?: number;
 }
 
 describe.each(backends)('event bus on $name', (backend: Backend) => {
@@ -55,14 +58,19 @@ describe.each(backends)('event bus on $name', (backend: Backend) => {
       claimIdleMs: o.claimIdleMs ?? 30_000,
       outbox,
     });
+    let failing = o.failingPublishes ?? 0;
     const relay = new OutboxRelay({
       database,
-      bus,
+      bus: Object.assign(Object.create(bus) as typeof bus, {
+        publish: (events: BusEvent[]) =>
+          failing-- > 0 ? Promise.reject(new Error('bus unreachable')) : bus.publish(events),
+      }),
       outbox,
       logger,
       metrics,
       pollMs: o.pollMs ?? 20,
       batchSize: o.batchSize ?? 100,
+      ...(o.handOverGraceMs === undefined ? {} : { handOverGraceMs: o.handOverGraceMs }),
     });
     const stop = async () => {
       await relay.stop();
@@ -530,6 +538,67 @@ describe.each(backends)('event bus on $name', (backend: Backend) => {
         await n.bus.subscribe({ name: 'c1', topics: [TOPIC], handle: record('c1') });
         await waitFor(async () => (await effectCount(db, 'c1')) === 1, 10_000);
         await waitFor(async () => (await n.bus.consumerLag()).every((l) => l.pending === 0));
+      });
+
+      it('hands a commit over without a poll and deletes its rows soon after', async () => {
+        const { fresh, db, prefix } = await world();
+        const n = await node(fresh.database, prefix, { pollMs: 600_000 });
+        await n.bus.subscribe({ name: 'c1', topics: [TOPIC], handle: record('c1') });
+        n.relay.start();
+        // The relay's one poll at start finds nothing; from then on only hand-overs run.
+        await waitFor(async () => (await n.relay.flush(1000)) === true);
+        await n.emit(1, 2, 3);
+        await n.emit(4);
+        await waitFor(async () => (await effectCount(db, 'c1')) === 4, 5000);
+        await waitFor(async () => {
+          const left = await db.selectFrom('outbox').select('id').execute();
+          return left.length === 0;
+        }, 5000);
+        expect(await counterTotal(n.metrics)).toBe(4);
+      });
+
+      it("publishes a dead process's rows from another process once they pass the grace, once", async () => {
+        const { fresh, db, prefix } = await world();
+        const otherDb = await openDatabase({
+          databaseUrl: fresh.url,
+          dataDir: 'memory://',
+          poolSize: 3,
+        });
+        cleanups.push(() => otherDb.close());
+        const alive = await node(fresh.database, prefix, { pollMs: 50, handOverGraceMs: 2000 });
+        await alive.bus.subscribe({ name: 'c1', topics: [TOPIC], handle: record('c1') });
+        alive.relay.start();
+        await waitFor(async () => (await alive.relay.flush(1000)) === true);
+        // Committed by a process whose relay never runs: it died before handing them over.
+        const dead = await node(otherDb, prefix);
+        const committedAt = Date.now();
+        await dead.emit(1, 2, 3);
+        await new Promise((r) => setTimeout(r, 300));
+        if (Date.now() - committedAt < 1500) expect(await effectCount(db, 'c1')).toBe(0);
+        await waitFor(async () => (await effectCount(db, 'c1')) === 3, 10_000);
+        expect(Date.now() - committedAt).toBeGreaterThanOrEqual(1900);
+        expect(await alive.relay.flush(5000)).toBe(true);
+        const raw = new Redis(backend.redisUrl as string);
+        try {
+          expect(await raw.xlen(`${prefix}:stream:${TOPIC}`)).toBe(3);
+        } finally {
+          raw.disconnect();
+        }
+      });
+
+      it('leaves commits to the poll after a failed publish, which delivers each once, in order', async () => {
+        const { fresh, db, prefix } = await world();
+        const n = await node(fresh.database, prefix, { failingPublishes: 1, pollMs: 50 });
+        await n.bus.subscribe({ name: 'ordered', topics: [TOPIC], handle: record('ordered') });
+        n.relay.start();
+        await waitFor(async () => (await n.relay.flush(1000)) === true);
+        for (let i = 0; i < 6; i++) await n.emitKeyed(['k', i * 2 + 1], ['k', i * 2 + 2]);
+        await waitFor(async () => (await effectCount(db, 'ordered')) === 12, 10_000);
+        const rows = await sql<{ n: number }>`
+          select n from bus_test_effects where consumer = 'ordered' order by seq`.execute(db);
+        expect(rows.rows.map((r) => r.n)).toEqual(range(1, 12));
+        expect(await n.relay.flush(5000)).toBe(true);
+        expect(await counterTotal(n.metrics)).toBe(12);
       });
 
       it('runs two relays against one PostgreSQL without losing or repeating a row', async () => {

@@ -73,7 +73,8 @@ export class Outbox {
 
   constructor(
     private readonly db: Db,
-    private readonly clock: Clock,
+    /** The clock that stamps `ts_init`, which the relay compares ages on. */
+    readonly clock: Clock,
   ) {}
 
   /**

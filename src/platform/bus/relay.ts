@@ -24,6 +24,11 @@ export interface OutboxRelayOptions {
   sweepIntervalMs?: number;
   /** How often the outbox gauges are refreshed (1 s); 0 leaves it to `collectMetrics`. */
   statsIntervalMs?: number;
+  /**
+   * Locking mode: how long a row stays its committing process's to hand over before another
+   * process's poll publishes it (5 s). A row left longer had its process die or fail.
+   */
+  handOverGraceMs?: number;
 }
 
 interface OutboxRow {
@@ -54,11 +59,23 @@ const HOUR = 3_600_000;
  * Publishes committed outbox rows to the bus and deletes them once published: every row in
  * the table is one still to publish.
  *
+ * Hand-over: the events of a commit made through `Outbox.transaction` (or `single`) are
+ * published the moment it commits, from memory, with no read of the rows, and their rows are
+ * deleted afterwards. Polling remains for the rest: rows left by an earlier run, appended outside
+ * `Outbox.transaction`, or whatever a commit could not hand over. Order is kept by never letting
+ * the two overtake each other: the relay starts `behind` (polling until the table has nothing
+ * unpublished), and falls behind again when a hand-over would pass `maxInFlight` or a publish
+ * fails; while behind, commits are left to the poll, which publishes in id order.
+ *
  * Two modes, chosen from the backends:
- * - `locking` (PostgreSQL with Redis): each batch is selected `FOR UPDATE SKIP LOCKED`,
- *   published and deleted in one transaction, so relays in several processes share the outbox
- *   without publishing a row twice. A crash between publish and commit publishes the batch
- *   again, which the consumers' inbox absorbs. A commit in this process wakes the relay at once.
+ * - `locking` (PostgreSQL with Redis): relays in several processes share the outbox. A poll
+ *   selects its batch `FOR UPDATE SKIP LOCKED`, publishes and deletes it in one transaction, so
+ *   two polls never publish a row twice, and it leaves rows younger than `handOverGraceMs` to the
+ *   process that committed them, which is handing them over. A hand-over costs the database one
+ *   statement, the delete, rather than a transaction of four, and deletes of hand-overs that
+ *   finish meanwhile join into one. A crash between a publish and its delete publishes the rows
+ *   again, which the consumers' inbox absorbs: after the grace, from another process's poll,
+ *   or at once from the next start's.
  * - `pipelined` (the embedded bus, or PGlite): no transaction is held while publishing — on
  *   PGlite it would hold the only connection that the handlers need — and the relay does not wait
  *   for one batch to be handled before publishing the next. The in-process bus resolves a
@@ -68,14 +85,6 @@ const HOUR = 3_600_000;
  *   is correct for one relay per database — the embedded deployment. Several processes in this
  *   mode would each deliver every row to their own subscribers: still correct, since the inbox
  *   drops repeats, but duplicated work.
- *
- * Hand-over (pipelined mode): the events of a commit made through `Outbox.transaction` are
- * published the moment it commits, from memory, with no poll and no read of the rows. Polling
- * remains for the rest: rows left by an earlier run, appended outside `Outbox.transaction` (by a
- * consumer) or by another process, and whatever a commit could not hand over. Order is kept by
- * never letting the two overtake each other: the relay starts `behind` (polling until the table
- * has nothing unpublished), and falls behind again when a hand-over would pass `maxInFlight` or
- * a publish fails; while behind, commits are left to the poll, which publishes in id order.
  */
 export class OutboxRelay {
   readonly mode: 'locking' | 'pipelined';
@@ -101,20 +110,38 @@ export class OutboxRelay {
   private pollDue = true;
   /** Appends outside `Outbox.transaction` so far. */
   private elsewhere = 0;
+  private readonly graceMs: number;
+  /** Locking: the next poll also takes rows younger than the grace (an append nobody hands over). */
+  private freshDue = false;
+  /** Locking: when this relay started, on the outbox's clock; older rows are nobody's to hand over. */
+  private startedAt = 0;
+  /** Locking: this process's commits left to the poll while behind (bounded by `maxInFlight`). */
+  private readonly ownLeft = new Set<string>();
+  /** Locking: events handed over and not yet published, in commit order. */
+  private handing: BusEvent[] = [];
+  private handingOver: Promise<void> | undefined;
+  /** Locking: event ids published by a hand-over whose rows are still to delete. */
+  private readonly toDelete = new Set<string>();
+  private deleting: Promise<void> | undefined;
+  private deleteTimer: NodeJS.Timeout | undefined;
+  private readonly deleteDelayMs: number;
 
   constructor(private readonly opts: OutboxRelayOptions) {
     this.mode =
       opts.database.kind === 'postgres' && opts.bus.kind === 'redis' ? 'locking' : 'pipelined';
     this.batchSize = opts.batchSize ?? 500;
     this.maxInFlight = Math.max(this.batchSize, opts.maxInFlight ?? 10_000);
+    this.graceMs = opts.handOverGraceMs ?? 5000;
+    this.deleteDelayMs = Math.min(100, opts.pollMs);
   }
 
   start(): void {
     if (this.running || this.stopped) return;
     this.running = true;
+    this.startedAt = this.opts.outbox.clock.now();
     this.opts.outbox.onCommit({
       committed: (events) => this.committed(events),
-      appendedElsewhere: () => void (this.elsewhere += 1),
+      appendedElsewhere: () => this.appendedElsewhere(),
     });
     this.every(this.opts.pollMs, () => {
       this.pollDue = true;
@@ -136,6 +163,13 @@ export class OutboxRelay {
     for (const t of this.timers.splice(0)) clearInterval(t);
     await this.pumping;
     await this.lock;
+    await this.handingOver;
+    clearTimeout(this.deleteTimer);
+    this.deleteTimer = undefined;
+    await this.deleting;
+    // What was published is deleted now rather than published again by the next start.
+    this.deleteHandedOver();
+    await this.deleting;
     await Promise.allSettled([...this.background.values()]);
   }
 
@@ -195,16 +229,34 @@ export class OutboxRelay {
   /** A commit of this process's outbox: hand its events over, or leave them to the poll. */
   private committed(events: readonly BusEvent[]): void {
     if (!this.running) return;
-    if (this.mode === 'pipelined') {
-      if (!this.behind && this.inFlight.size + events.length <= this.maxInFlight) {
-        this.dispatch(events, true);
-        return;
-      }
-      this.behind = true;
-      this.leftToPoll += 1;
-      this.pollDue = true;
+    if (!this.behind && this.inFlight.size + events.length <= this.maxInFlight) {
+      if (this.mode === 'pipelined') this.dispatch(events, true);
+      else this.handOver(events);
+      return;
     }
+    this.behind = true;
+    this.leftToPoll += 1;
+    this.pollDue = true;
+    if (this.mode === 'locking') this.leaveToPoll(events);
     this.wake();
+  }
+
+  /** Locking: remembers whose rows these are, so the poll takes them despite their youth. */
+  private leaveToPoll(events: readonly BusEvent[]): void {
+    if (this.ownLeft.size + events.length > this.maxInFlight) {
+      // Too many to name: the poll takes every row, at the risk of publishing again a row
+      // another process is handing over (which the inbox absorbs).
+      this.ownLeft.clear();
+      this.freshDue = true;
+      return;
+    }
+    for (const e of events) this.ownLeft.add(e.eventId);
+  }
+
+  private appendedElsewhere(): void {
+    this.elsewhere += 1;
+    // Nobody hands these rows over: the next poll must not leave them to the grace.
+    this.freshDue = true;
   }
 
   private wake(): void {
@@ -242,34 +294,171 @@ export class OutboxRelay {
 
   /** One cycle at a time, whoever asks (the loop or a flush). */
   private runCycle(force: boolean): Promise<number> {
-    const next = this.lock.then(() =>
-      this.mode === 'locking' ? this.lockedCycle() : this.pipelinedCycle(force),
-    );
+    const next = this.lock.then(() => {
+      if (this.mode === 'pipelined') return this.pipelinedCycle(force);
+      // Deletes a failed hand-over left wait for the next poll tick, not for the next commit.
+      if (this.pollDue) this.deleteHandedOver();
+      return this.lockedCycle(force);
+    });
     this.lock = next.catch(() => {});
     return next;
   }
 
-  private async lockedCycle(): Promise<number> {
-    const { database, bus, metrics } = this.opts;
-    const count = await database.db.transaction().execute(async (tx) => {
-      const rows = (await tx
-        .selectFrom('outbox')
-        .select(COLUMNS)
-        .orderBy('id')
-        .limit(this.batchSize)
-        .forUpdate()
-        .skipLocked()
-        .execute()) as OutboxRow[];
-      if (!rows.length) return 0;
-      await bus.publish(rows.map(toEvent));
-      await deletePublished(
-        tx,
-        rows.map((r) => r.id),
-      );
-      return rows.length;
-    });
-    metrics.outboxPublished.inc(count);
-    return count;
+  /**
+   * A poll in locking mode: one transaction selects a batch `FOR UPDATE SKIP LOCKED`, publishes
+   * it and deletes it. Rows committed since this relay started and younger than the grace are
+   * left to the hand-over of the process that committed them (a flush waits for them), except
+   * this process's own left to the poll, and every row when an append is waiting.
+   */
+  private async lockedCycle(force: boolean): Promise<number> {
+    if (!force && !this.pollDue) return 0;
+    this.pollDue = false;
+    const everything = this.freshDue;
+    this.freshDue = false;
+    const left = this.leftToPoll;
+    const own = [...this.ownLeft];
+    const { database, bus, metrics, outbox } = this.opts;
+    const cutoff = new Date(Math.max(outbox.clock.now() - this.graceMs, this.startedAt));
+    let taken: OutboxRow[];
+    try {
+      taken = await database.db.transaction().execute(async (tx) => {
+        let q = tx
+          .selectFrom('outbox')
+          .select(COLUMNS)
+          .orderBy('id')
+          // Rows this process is handing over are skipped below; look past them.
+          .limit(this.batchSize + this.inFlight.size)
+          .forUpdate()
+          .skipLocked();
+        if (!everything)
+          q = q.where((eb) =>
+            own.length
+              ? eb.or([
+                  eb('ts_init', '<', cutoff),
+                  eb(
+                    'event_id',
+                    'in',
+                    sql<string>`(select value::uuid from json_array_elements_text(${JSON.stringify(own)}::json))`,
+                  ),
+                ])
+              : eb('ts_init', '<', cutoff),
+          );
+        const rows = ((await q.execute()) as OutboxRow[])
+          .filter((r) => !this.inFlight.has(r.event_id) && !outbox.pending(r.event_id))
+          .slice(0, this.batchSize);
+        if (!rows.length) return rows;
+        await bus.publish(rows.map(toEvent));
+        await deletePublished(
+          tx,
+          rows.map((r) => r.id),
+        );
+        return rows;
+      });
+    } catch (err) {
+      if (everything) this.freshDue = true;
+      throw err;
+    }
+    metrics.outboxPublished.inc(taken.length);
+    if (taken.length) {
+      for (const r of taken) this.ownLeft.delete(r.event_id);
+      this.pollDue = true;
+    } else if (this.behind && left === this.leftToPoll) {
+      // Caught up: no commit was left to the poll while it looked.
+      this.behind = false;
+      this.ownLeft.clear();
+    } else if (this.behind) this.pollDue = true;
+    return taken.length;
+  }
+
+  /**
+   * Locking mode: publishes a commit's events from memory, one hand-over at a time so that
+   * commits leave in the order they committed; those committed meanwhile go together next.
+   */
+  private handOver(events: readonly BusEvent[]): void {
+    for (const e of events) {
+      this.inFlight.add(e.eventId);
+      this.handing.push(e);
+    }
+    this.handingOver ??= this.handOverAll().finally(() => (this.handingOver = undefined));
+  }
+
+  private async handOverAll(): Promise<void> {
+    while (this.handing.length && !this.stopped) {
+      const batch = this.handing.splice(0, this.batchSize);
+      try {
+        await this.opts.bus.publish(batch);
+      } catch (err) {
+        // What was handed over after these must not overtake them: the poll publishes them all,
+        // in id order, once the bus takes them again.
+        const dropped = [...batch, ...this.handing.splice(0)];
+        for (const e of dropped) this.inFlight.delete(e.eventId);
+        this.behind = true;
+        this.pollDue = true;
+        this.leaveToPoll(dropped);
+        this.opts.logger.warn(
+          { at: 'relay#handOver', error: describeError(err) },
+          'publish failed; the poll takes over',
+        );
+        this.wake();
+        return;
+      }
+      for (const e of batch) this.toDelete.add(e.eventId);
+      this.deleteSoon();
+    }
+    for (const e of this.handing.splice(0)) this.inFlight.delete(e.eventId);
+  }
+
+  /**
+   * Published rows are deleted a little later, many hand-overs' in one statement: a delete per
+   * hand-over would cost the database a commit, and each process a round trip, per batch of
+   * events. Meanwhile the rows are in flight, so this process's poll leaves them alone, and other
+   * processes' polls leave them to the grace.
+   */
+  private deleteSoon(): void {
+    if (this.toDelete.size >= this.batchSize) {
+      this.deleteHandedOver();
+      return;
+    }
+    if (this.deleteTimer) return;
+    this.deleteTimer = setTimeout(() => {
+      this.deleteTimer = undefined;
+      this.deleteHandedOver();
+    }, this.deleteDelayMs);
+    this.deleteTimer.unref?.();
+  }
+
+  /**
+   * Deletes the rows of published hand-overs, all that are waiting in one statement, one
+   * statement at a time. A failed delete is retried with the next; meanwhile the rows stay in
+   * flight, so this process's poll does not publish them again.
+   */
+  private deleteHandedOver(): void {
+    if (this.deleting || !this.toDelete.size) return;
+    const ids = [...this.toDelete];
+    this.toDelete.clear();
+    this.deleting = deleteHandedOver(this.opts.database.db, ids)
+      .then(
+        () => {
+          for (const id of ids) this.inFlight.delete(id);
+          this.opts.metrics.outboxPublished.inc(ids.length);
+          return true;
+        },
+        (err: unknown) => {
+          for (const id of ids) this.toDelete.add(id);
+          if (!this.stopped)
+            this.opts.logger.warn(
+              { at: 'relay#handOver', error: describeError(err) },
+              'deleting published rows failed; retried with the next',
+            );
+          return false;
+        },
+      )
+      .then((deleted) => {
+        this.deleting = undefined;
+        // After a failure, the next try waits for the next hand-over or poll tick rather than
+        // spinning on a database that is down.
+        if (deleted && !this.stopped) this.deleteSoon();
+      });
   }
 
   /** Polls the table for rows nobody handed over (see the class comment). */
@@ -428,6 +617,26 @@ async function deletePublishedByEventId(db: Executor, eventIds: string[]): Promi
     where event_id in (select value::uuid from json_array_elements_text(${JSON.stringify(eventIds)}::json))`.execute(
     db,
   );
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Deletes handed-over rows (PostgreSQL) in one round trip whose commit does not wait for the
+ * write-ahead log to reach the disk: losing the delete in a server crash only publishes the rows
+ * again, which the inbox absorbs, while waiting would make it cost as much as the commit of the
+ * write that the rows came from. `SET LOCAL` needs a transaction, and the simple protocol runs a
+ * query string of several statements as one, but takes no parameters: the ids go inline, each
+ * checked to be a UUID (as the column is).
+ */
+async function deleteHandedOver(db: Executor, eventIds: string[]): Promise<void> {
+  const list = eventIds.filter((id) => UUID.test(id));
+  if (!list.length) return;
+  await sql
+    .raw(
+      `set local synchronous_commit = off; delete from outbox where event_id in ('${list.join("','")}')`,
+    )
+    .execute(db);
 }
 
 async function deletePublished(db: Executor, ids: string[]): Promise<void> {
