@@ -432,6 +432,104 @@ describe.each(backends)('event bus on $name', (backend: Backend) => {
     expect(after.sort()).toEqual([1, 2]);
   });
 
+  it('delivers a one-statement batch handler once per event, and hands over only the events it wrote', async () => {
+    const { fresh, db, prefix } = await world();
+    const n = await node(fresh.database, prefix);
+    const followed: number[] = [];
+    await n.bus.subscribe({
+      name: 'follow',
+      topics: ['test.followups'],
+      handle: async (event, tx) => {
+        followed.push((event.payload as { n: number }).n);
+        await record('follow')(event, tx);
+      },
+    });
+    const after: number[][] = [];
+    await n.bus.subscribe({
+      name: 'batched',
+      topics: [TOPIC],
+      handle: record('batched'),
+      handleBatch: async (events, tx) => {
+        for (const e of events) await record('batched')(e, tx);
+      },
+      // Each claimed event writes its effect and, for even numbers only, a follow-up event:
+      // the statement writes the follow-ups of claimed even events, and withdraws the rest.
+      handleBatchAsStatement: async (events, claim, staging) => {
+        const items = events.map((e) => ({ id: e.eventId, n: (e.payload as { n: number }).n }));
+        const rows = staging.rows(
+          items.map((i) => ({
+            topic: 'test.followups',
+            type: 'ThingFollowed',
+            payload: { n: i.n },
+          })),
+        );
+        const effects = JSON.stringify(items.map((i) => ({ event_id: i.id, n: i.n })));
+        const follow = JSON.stringify(
+          rows.map((r, i) => ({ ...r, source: items[i]!.id, even: items[i]!.n % 2 === 0 })),
+        );
+        return {
+          statement: sql<Record<string, unknown>>`with claimed as (${claim}),
+            w as (
+              insert into bus_test_effects (consumer, event_id, n)
+              select 'batched', x.event_id, x.n
+              from json_to_recordset(${effects}::json) as x(event_id uuid, n int)
+              join claimed c on c.event_id = x.event_id::text
+              returning event_id),
+            f as (
+              insert into outbox (event_id, topic, type, key, payload, ts_event, ts_init)
+              select o.event_id, o.topic, o.type, o.key, o.payload, o.ts_event, o.ts_init
+              from json_to_recordset(${follow}::json) as o(event_id uuid, topic text, type text,
+                key text, payload json, ts_event timestamptz, ts_init timestamptz, source uuid,
+                even boolean)
+              join w on w.event_id = o.source where o.even
+              returning event_id)
+            select c.event_id as claimed, f.event_id::text as followed from claimed c
+            left join f on true`,
+          outcome: (result) => {
+            const claimed = new Set(result.map((r) => String(r.claimed)));
+            const written = new Set(
+              result
+                .map((r) => r.followed)
+                .filter(Boolean)
+                .map(String),
+            );
+            staging.withdraw(rows.map((r) => r.event_id).filter((id) => !written.has(id)));
+            return {
+              claimed,
+              after: () => void after.push(items.filter((i) => claimed.has(i.id)).map((i) => i.n)),
+            };
+          },
+        };
+      },
+    });
+    const event = (k: number, eventId = newId()): BusEvent => ({
+      eventId,
+      topic: TOPIC,
+      type: 'ThingHappened',
+      key: null,
+      payload: { n: k },
+      tsEvent: Date.now(),
+      tsInit: Date.now(),
+    });
+    n.relay.start();
+    const twice = [event(1), event(2)];
+    await n.bus.publish(twice);
+    await waitFor(async () => (await counter(n.metrics, 'batched', 'ok')) === 2);
+    // Seen before (the first two) and new (3, 4), in one delivery.
+    await n.bus.publish([...twice, event(3), event(4)]);
+    await waitFor(
+      async () =>
+        (await counter(n.metrics, 'batched', 'duplicate')) === 2 &&
+        (await counter(n.metrics, 'batched', 'ok')) === 4,
+    );
+    await waitFor(async () => (await effectCount(db, 'follow')) === 2);
+    expect(await effectCount(db, 'batched')).toBe(4);
+    expect(after.flat().sort()).toEqual([1, 2, 3, 4]);
+    expect(await n.relay.flush(5000)).toBe(true);
+    // Only the follow-ups the statement wrote were published: 2 and 4, once each.
+    expect(followed.sort()).toEqual([2, 4]);
+  });
+
   it('keeps delivering to other consumers while one is stuck retrying', async () => {
     const { fresh, db, prefix } = await world();
     // Enough attempts and a long enough base that the stuck consumer keeps retrying throughout.

@@ -4,6 +4,7 @@
  */
 import { sql, type RawBuilder } from 'kysely';
 import { Decimal } from '../../core/decimal.js';
+import type { OutboxRow } from '../../platform/bus/index.js';
 import { jsonInsert, type Executor } from '../../platform/db/index.js';
 import type { Enrichment } from './domain/enrich.js';
 import type { Progress, TimelineRow } from './domain/timeline.js';
@@ -186,6 +187,87 @@ export interface DecisionsRow {
   evaluatedAt: number;
   /** Time the evaluators took together. */
   workMs: number;
+}
+
+/** The opening of an event payload whose signal's `seq` the statement writing it splices in. */
+export const SEQ_HEAD = '{"signal":{"seq":';
+const SEQ_PLACEHOLDER = `${SEQ_HEAD}0,`;
+
+/** An event of `publishEnrichedStatement`: written only if its signal is published. */
+export interface SignalEventRow {
+  signalId: string;
+  row: OutboxRow;
+}
+
+/**
+ * `recordEnrichedDecisions` as a whole delivery in one statement, outside any transaction: the
+ * inbox claim (`claim`, returning the new event ids as text), then, for the claimed signals
+ * still `pending`, enrichment, decisions and publication as there, and their events. An event's
+ * payload must open with its signal and the signal with `seq: 0` (`SEQ_HEAD`): the number is
+ * assigned by the gateway's statement and read here from the row, so the statement splices it
+ * into the payload's text. Rows: one per claimed event id (`claimed`), with `seq` where the
+ * signal was published, null where it had already moved on (nothing written for it).
+ */
+export function publishEnrichedStatement(
+  items: ReadonlyArray<EnrichmentRow & DecisionsRow>,
+  publishedAt: number,
+  claim: RawBuilder<unknown>,
+  events: readonly SignalEventRow[],
+): RawBuilder<{ claimed: string; seq: string | null }> {
+  const signals = JSON.stringify(
+    items.map((i) =>
+      Object.assign(enrichmentColumns(i), {
+        consensus: i.consensus,
+        evaluated_at: iso(i.evaluatedAt),
+        evaluate_ms: i.workMs,
+      }),
+    ),
+  );
+  const outbox = JSON.stringify(
+    events.map(({ signalId, row }, ord) => {
+      const text = JSON.stringify(row.payload);
+      if (!text.startsWith(SEQ_PLACEHOLDER))
+        throw new Error(`event ${row.event_id}: its payload does not open with the signal's seq`);
+      return {
+        ord,
+        signal_id: signalId,
+        event_id: row.event_id,
+        topic: row.topic,
+        type: row.type,
+        key: row.key,
+        tail: text.slice(SEQ_PLACEHOLDER.length - 1),
+        ts_event: row.ts_event,
+        ts_init: row.ts_init,
+      };
+    }),
+  );
+  return sql<{ claimed: string; seq: string | null }>`
+    with claimed as (${claim}), x as (
+      select x.* from json_to_recordset(${signals}::json) as x(
+        event_id uuid, market jsonb, features jsonb, quality jsonb, enriched_at timestamptz,
+        enrich_ms double precision, consensus jsonb, evaluated_at timestamptz,
+        evaluate_ms double precision)
+      join claimed c on c.event_id = x.event_id::text
+    ), published as (
+      update signals s set
+        progress = 'published', market = x.market, features = x.features, quality = x.quality,
+        enriched_at = x.enriched_at, enrich_ms = x.enrich_ms, consensus = x.consensus,
+        evaluated_at = x.evaluated_at, evaluate_ms = x.evaluate_ms,
+        published_at = ${iso(publishedAt)}::timestamptz, ${CLEARED_FAILURE}
+      from x where s.event_id = x.event_id and s.progress = 'pending'
+      returning s.event_id, s.seq, s.user_id, s.symbol, s.source
+    ), ${decidedOf(items)}, emitted as (
+      insert into outbox (event_id, topic, type, key, payload, ts_event, ts_init)
+      select o.event_id, o.topic, o.type, o.key, (${SEQ_HEAD}::text || p.seq || o.tail)::json,
+        o.ts_event, o.ts_init
+      from json_to_recordset(${outbox}::json) as o(
+        ord int, signal_id uuid, event_id uuid, topic text, type text, key text, tail text,
+        ts_event timestamptz, ts_init timestamptz)
+      join published p on p.event_id = o.signal_id
+      order by o.ord
+    )
+    select c.event_id as claimed, p.seq from claimed c
+    left join published p on p.event_id::text = c.event_id`;
 }
 
 /**

@@ -80,6 +80,33 @@ export async function deliverBatch(
   );
   const wanted = events.filter((_, i) => outcomes[i] !== 'skipped');
   if (!wanted.length) return outcomes;
+  if (spec.handleBatchAsStatement) {
+    const handle = spec.handleBatchAsStatement;
+    const ids = JSON.stringify([...new Set(wanted.map((e) => e.eventId))]);
+    const claim = sql`insert into processed_events (consumer, event_id)
+      select ${spec.name}::text, value::uuid from json_array_elements_text(${ids}::json)
+      on conflict do nothing returning event_id::text`;
+    const done = await transaction.single(async (db, _insert, staging) => {
+      const delivery = await handle(wanted, claim, staging);
+      if (!delivery) return undefined;
+      const { rows } = await delivery.statement.execute(db);
+      return delivery.outcome(rows);
+    });
+    if (done) {
+      done.after?.();
+      const taken = new Set<string>();
+      return events.map((e, i) => {
+        if (
+          outcomes[i] === 'skipped' ||
+          taken.has(e.eventId) ||
+          !done.claimed.has(e.eventId.toLowerCase())
+        )
+          return outcomes[i]!;
+        taken.add(e.eventId);
+        return 'ok';
+      });
+    }
+  }
   let after: AfterCommit | void = undefined;
   const fresh = await transaction(async (tx, emit) => {
     const ids = JSON.stringify(wanted.map((e) => e.eventId));

@@ -2,7 +2,7 @@ import type { RawBuilder } from 'kysely';
 import { newId } from '../../core/ids.js';
 import type { Clock } from '../../core/clock.js';
 import { jsonInsert, type Db, type Executor, type Tx } from '../db/index.js';
-import type { BusEvent, NewEvent } from './types.js';
+import type { BusEvent, NewEvent, OutboxRow, Staging } from './types.js';
 
 const OUTBOX_COLUMNS = ['event_id', 'topic', 'type', 'key', 'payload', 'ts_event', 'ts_init'];
 
@@ -108,31 +108,41 @@ export class Outbox {
    * single statement, data-modifying CTEs included, all or nothing. `fn` must run exactly one
    * statement on the executor it is given, with the events it stages folded into it.
    */
-  single<T>(fn: (db: Db, stage: Emit['insert']) => Promise<T>): Promise<T> {
-    return this.staged((stage) => fn(this.db, stage));
+  single<T>(fn: (db: Db, stage: Emit['insert'], staging: Staging) => Promise<T>): Promise<T> {
+    return this.staged((stage, staging) => fn(this.db, stage, staging));
   }
 
   /**
    * Runs `work` with a stage for its events: each staged event is `pending` until the work
-   * ends, and handed to the listeners once it has succeeded (committed).
+   * ends, and handed to the listeners once it has succeeded (committed), unless withdrawn.
    */
-  private async staged<T>(work: (stage: Emit['insert']) => Promise<T>): Promise<T> {
+  private async staged<T>(
+    work: (stage: Emit['insert'], staging: Staging) => Promise<T>,
+  ): Promise<T> {
     const emitted: CommittedEvent[] = [];
-    const stage: Emit['insert'] = (events) => {
+    const take = (events: readonly NewEvent[]) => {
       const stamped = this.stamp(events);
       for (const e of stamped) {
         emitted.push(e);
         this.open.add(e.eventId);
       }
-      return this.statement(stamped);
+      return stamped;
+    };
+    const withdrawn = new Set<string>();
+    const staging: Staging = {
+      rows: (events) => rowsOf(take(events)),
+      withdraw: (ids) => {
+        for (const id of ids) withdrawn.add(id);
+      },
     };
     let result: T;
     try {
-      result = await work(stage);
+      result = await work((events) => this.statement(take(events)), staging);
     } finally {
       for (const e of emitted) this.open.delete(e.eventId);
     }
-    if (emitted.length) for (const l of this.listeners) l.committed(emitted);
+    const written = withdrawn.size ? emitted.filter((e) => !withdrawn.has(e.eventId)) : emitted;
+    if (written.length) for (const l of this.listeners) l.committed(written);
     return result;
   }
 
@@ -162,17 +172,20 @@ export class Outbox {
   }
 
   private statement(events: readonly CommittedEvent[]): RawBuilder<unknown> {
-    const init = events.length ? new Date(events[0]!.tsInit).toISOString() : '';
-    const rows = events.map((e) => ({
-      event_id: e.eventId,
-      topic: e.topic,
-      type: e.type,
-      key: e.key,
-      // Nested as JSON, not as a string: the column takes the value itself.
-      payload: e.emitted,
-      ts_event: e.tsEvent === e.tsInit ? init : new Date(e.tsEvent).toISOString(),
-      ts_init: init,
-    }));
-    return jsonInsert('outbox', OUTBOX_COLUMNS, rows);
+    return jsonInsert('outbox', OUTBOX_COLUMNS, rowsOf(events));
   }
+}
+
+function rowsOf(events: readonly CommittedEvent[]): OutboxRow[] {
+  const init = events.length ? new Date(events[0]!.tsInit).toISOString() : '';
+  return events.map((e) => ({
+    event_id: e.eventId,
+    topic: e.topic,
+    type: e.type,
+    key: e.key,
+    // Nested as JSON, not as a string: the column takes the value itself.
+    payload: e.emitted,
+    ts_event: e.tsEvent === e.tsInit ? init : new Date(e.tsEvent).toISOString(),
+    ts_init: init,
+  }));
 }

@@ -87,6 +87,17 @@ export interface ConsumerSpec {
    * returned no row. `handle` must do the same in a transaction: it serves where this does not.
    */
   handleAsStatement?: (event: BusEvent, claim: RawBuilder<unknown>) => StatementDelivery;
+  /**
+   * Optional, the same for `handleBatch`: a batch in one statement. `claim` inserts the inbox
+   * rows and returns `event_id` (as text) of each event that was new; the statement must write
+   * nothing for the others, and its events go through `staging` (withdrawing any it did not
+   * write). Resolving to undefined leaves the batch to `handleBatch`.
+   */
+  handleBatchAsStatement?: (
+    events: readonly BusEvent[],
+    claim: RawBuilder<unknown>,
+    staging: Staging,
+  ) => Promise<BatchStatementDelivery | undefined>;
   /** Most events in one batch (100). */
   maxBatch?: number;
   /**
@@ -102,6 +113,38 @@ export interface StatementDelivery {
   statement: RawBuilder<Record<string, unknown>>;
   /** From the statement's rows: whether the event was new, and work for after it. */
   outcome(rows: ReadonlyArray<Record<string, unknown>>): { claimed: boolean; after?: AfterCommit };
+}
+
+/**
+ * For a statement that writes its events itself rather than through `Emit.insert` (see
+ * `Outbox.single`): to insert some of them only when a condition of the statement holds, say.
+ */
+export interface Staging {
+  /** Stages events as `Emit.insert` does; returns their rows, as the `outbox` table takes them. */
+  rows(events: readonly NewEvent[]): OutboxRow[];
+  /** Staged events the statement did not write, after all: they are not handed over. */
+  withdraw(eventIds: Iterable<string>): void;
+}
+
+/** An outbox row as JSON (json/jsonb columns take `payload` as it is). */
+export interface OutboxRow {
+  event_id: string;
+  topic: string;
+  type: string;
+  key: string | null;
+  payload: unknown;
+  ts_event: string;
+  ts_init: string;
+}
+
+/** A batch delivered as one statement (see `ConsumerSpec.handleBatchAsStatement`). */
+export interface BatchStatementDelivery {
+  statement: RawBuilder<Record<string, unknown>>;
+  /** From the statement's rows: the ids of the events that were new, and work for after it. */
+  outcome(rows: ReadonlyArray<Record<string, unknown>>): {
+    claimed: ReadonlySet<string>;
+    after?: AfterCommit;
+  };
 }
 
 export interface DeadLetter {

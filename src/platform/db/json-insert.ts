@@ -12,7 +12,7 @@ import { sql, type RawBuilder } from 'kysely';
 export function jsonInsert(
   table: string,
   columns: readonly string[],
-  rows: ReadonlyArray<Record<string, unknown>>,
+  rows: readonly object[],
 ): RawBuilder<unknown> {
   const names = sql.join(columns.map((n) => sql.ref(n)));
   return sql`insert into ${sql.table(table)} (${names})
