@@ -25,8 +25,9 @@
  *     Baseline in the same run, same client and connections: `GET /health` of the same server.
  *     Targets: ≥ 5,000 signals/s, p99 ≤ 25 ms.
  * (b) Decision latency: signals offered open loop at BENCH_RATE per second (default 1,000) for
- *     BENCH_SECONDS, over BENCH_OPEN_CONNECTIONS (256) connections so that the offered rate
- *     reaches the server rather than queueing in this process's pool; each is timed from its
+ *     BENCH_SECONDS, after BENCH_WARMUP seconds (5) of the same load that are not measured,
+ *     over BENCH_OPEN_CONNECTIONS (256) connections so that the offered rate reaches the
+ *     server rather than queueing in this process's pool; each is timed from its
  *     scheduled send (so a stalled sender cannot hide queueing) to the `SignalDecided` of it
  *     arriving on the /ws `decisions` channel, with the built-in evaluators only. Target: p99
  *     ≤ 50 ms. If the channel is refused, decisions are polled instead (GET
@@ -65,6 +66,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const OPEN_CONNECTIONS = Number(process.env.BENCH_OPEN_CONNECTIONS ?? 256);
 const KEYS = Number(process.env.BENCH_KEYS ?? 16);
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 5);
 const ONLY = process.env.BENCH_ONLY;
 const PROFILE_DIR = process.env.BENCH_PROFILE;
 const SYMBOLS = ['BTC/USDT', 'ETH/USDT', 'SOL/USDT', 'BNB/USDT', 'XRP/USDT'];
@@ -219,6 +221,7 @@ async function decisionLatency(
   wsUrl: string,
   rate: number,
   seconds: number,
+  label = `decisions at ${rate}/s`,
 ): Promise<{
   latencies: number[];
   sent: number;
@@ -240,8 +243,7 @@ async function decisionLatency(
   let accepted = 0;
   const bar = new cliProgress.SingleBar(
     {
-      format:
-        `decisions at ${rate}/s`.padEnd(22) + ' [{bar}] {value}/{total} signals  {done} decided',
+      format: label.padEnd(22) + ' [{bar}] {value}/{total} signals  {done} decided',
       hideCursor: true,
     },
     cliProgress.Presets.shades_classic,
@@ -580,9 +582,15 @@ async function main() {
     redis = new Redis(REDIS_URL);
     const snap = () => cpuSnapshot(admin, name, redis!, api, worker);
     if (ONLY !== 'a') {
+      const open = http(base, OPEN_CONNECTIONS);
+      // The same load, unmeasured, first: the closed-loop warm-up never subscribes to
+      // decisions, so their path to /ws would otherwise be compiled during the measurement.
+      if (WARMUP > 0) {
+        await decisionLatency(open, keys, `ws://127.0.0.1:${port}/ws`, RATE, WARMUP, 'warm-up');
+        await drain(withDb(DB_URL, name));
+      }
       const commit = await commitLatency(withDb(DB_URL, name), 3);
       const before = await snap();
-      const open = http(base, OPEN_CONNECTIONS);
       const b = await decisionLatency(open, keys, `ws://127.0.0.1:${port}/ws`, RATE, SECONDS);
       await open.pool.close();
       const after = await snap();
