@@ -64,6 +64,8 @@ export class RedisConsumer {
   private readonly blocking: Redis;
   private readonly failures = new Map<string, Failure>();
   private readonly inFlight = new Set<string>();
+  /** Acknowledgements sent and not yet answered (see `ackLater`). */
+  private readonly acking = new Set<Promise<void>>();
   private stopping = false;
   private reading: Promise<void> | undefined;
   private sweeping: Promise<void> | undefined;
@@ -112,6 +114,7 @@ export class RedisConsumer {
     this.blocking.disconnect();
     await this.reading;
     await this.sweeping;
+    await Promise.allSettled([...this.acking]);
     if (this.ctx.cmd.status === 'ready') await this.leaveGroupIfIdle().catch(() => {});
   }
 
@@ -235,15 +238,15 @@ export class RedisConsumer {
     for (let from = 0; from < group.length; from += this.maxBatch) {
       const chunk = group.slice(from, from + this.maxBatch);
       for (const t of chunk) this.inFlight.add(t.entry[0]);
+      let outcomes: Awaited<ReturnType<typeof deliverBatch>>;
       try {
-        const outcomes = await deliverBatch(
+        outcomes = await deliverBatch(
           this.ctx.transaction,
           spec,
           chunk.map((t) => t.event),
         );
-        for (const outcome of outcomes) metrics.eventsHandled.inc({ consumer, outcome });
-        await this.ackMany(chunk);
       } catch (err) {
+        for (const t of chunk) this.inFlight.delete(t.entry[0]);
         logger.warn(
           { at: 'bus#processBatch', consumer, events: chunk.length, error: describeError(err) },
           'batch failed, delivering its events one at a time',
@@ -251,9 +254,9 @@ export class RedisConsumer {
         // This chunk and every later one, so that no event overtakes an earlier one of its key.
         left.push(...group.slice(from));
         return;
-      } finally {
-        for (const t of chunk) this.inFlight.delete(t.entry[0]);
       }
+      for (const outcome of outcomes) metrics.eventsHandled.inc({ consumer, outcome });
+      this.ackLater(chunk);
     }
   }
 
@@ -262,6 +265,21 @@ export class RedisConsumer {
    * entries then stay pending and the sweep delivers them again, which the inbox turns into
    * duplicates (and `accepts` into skips).
    */
+  /**
+   * Acknowledges handled entries without holding up the next read: the effects are committed,
+   * so an acknowledgement that never arrives only has the entries delivered again, which the
+   * inbox turns into duplicates. The entries stay in flight until it is settled.
+   */
+  private ackLater(done: Work[]): void {
+    const ack: Promise<void> = this.ackMany(done)
+      .then(() => {})
+      .finally(() => {
+        for (const t of done) this.inFlight.delete(t.entry[0]);
+        this.acking.delete(ack);
+      });
+    this.acking.add(ack);
+  }
+
   private async ackMany(done: Work[]): Promise<boolean> {
     const byStream = new Map<string, string[]>();
     for (const { stream, entry } of done) {
