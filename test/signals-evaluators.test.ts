@@ -65,7 +65,7 @@ const BASE_CONFIG = {
 
 const ctx = (abort = new AbortController().signal) => ({ abort, now: () => Date.now() });
 
-async function failure(p: Promise<Verdict>): Promise<EvaluationError> {
+async function failure(p: Verdict | Promise<Verdict>): Promise<EvaluationError> {
   try {
     await p;
   } catch (err) {

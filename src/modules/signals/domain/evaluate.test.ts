@@ -103,6 +103,30 @@ describe('evaluateAll', () => {
     expect(decisions[3]!.failure!.message).toBe('no answer within 30 ms');
   });
 
+  it('takes an answer given synchronously as it is, with no deadline to race', async () => {
+    let signal: AbortSignal | undefined;
+    const [d] = await evaluateAll(
+      [
+        evaluator(
+          'sync',
+          ({ abort }) => {
+            signal = abort;
+            // Longer than its deadline: nothing can interrupt a synchronous computation.
+            const until = performance.now() + 15;
+            while (performance.now() < until);
+            return verdict;
+          },
+          5,
+        ),
+      ],
+      input,
+      opts,
+    );
+    expect(d).toMatchObject({ modelId: 'sync', status: 'ok', failure: null });
+    expect(d!.latencyMs).toBeGreaterThanOrEqual(14);
+    expect(signal?.aborted).toBe(false);
+  });
+
   it('names what is wrong with an answer', () => {
     expect(verdictProblem(verdict)).toBeUndefined();
     expect(verdictProblem(null)).toMatch(/not an object/);

@@ -52,33 +52,39 @@ export async function evaluateOne(
   const timeoutMs = evaluator.timeoutMs ?? opts.defaultTimeoutMs;
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const err = new EvaluationError('timeout', `no answer within ${timeoutMs} ms`);
-      controller.abort(err);
-      reject(err);
-    }, timeoutMs);
-  });
+  let pending = false;
   const base = {
     signalId: input.signal.eventId,
     modelId: evaluator.id,
     kind: evaluator.kind,
   };
   try {
-    // The evaluator's own promise is started inside the try: one that throws synchronously is
-    // as isolated as one that rejects.
-    const answer = await Promise.race([
-      Promise.resolve().then(() =>
-        evaluator.evaluate(input, { abort: controller.signal, now: opts.now }),
-      ),
-      deadline,
-    ]);
+    // Called inside the try: one that throws synchronously is as isolated as one that rejects.
+    const result: unknown = evaluator.evaluate(input, {
+      abort: controller.signal,
+      now: opts.now,
+    });
+    let answer: unknown = result;
+    // Only an answer still to come has a deadline to meet: one computed synchronously (the
+    // quant models) is already here, and no timer could have interrupted it anyway.
+    if (isThenable(result)) {
+      pending = true;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          const err = new EvaluationError('timeout', `no answer within ${timeoutMs} ms`);
+          // The deadline settles first: an evaluator rejecting as it is aborted must not win.
+          reject(err);
+          controller.abort(err);
+        }, timeoutMs);
+      });
+      answer = await Promise.race([result, deadline]);
+    }
     const problem = verdictProblem(answer);
     if (problem) throw new EvaluationError('invalid_output', problem);
     return {
       ...base,
       status: 'ok',
-      verdict: normalizeVerdict(answer),
+      verdict: normalizeVerdict(answer as Verdict),
       failure: null,
       latencyMs: opts.elapsed() - started,
       decidedAt: opts.now(),
@@ -98,8 +104,16 @@ export async function evaluateOne(
   } finally {
     clearTimeout(timer);
     // Whatever the evaluator still has in flight is of no use any more.
-    if (!controller.signal.aborted) controller.abort(SETTLED);
+    if (pending && !controller.signal.aborted) controller.abort(SETTLED);
   }
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return (
+    (typeof v === 'object' || typeof v === 'function') &&
+    v !== null &&
+    typeof (v as { then?: unknown }).then === 'function'
+  );
 }
 
 /** Why an answer is not a usable verdict, or undefined when it is. */

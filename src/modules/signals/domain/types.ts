@@ -152,7 +152,11 @@ export interface Evaluator {
    * `ctx.abort`; the pipeline's default (SIGNALS_EVALUATION_DEADLINE_MS) when absent.
    */
   readonly timeoutMs?: number;
-  evaluate(input: EnrichedSignal, ctx: EvaluationContext): Promise<Verdict>;
+  /**
+   * A model computed on the spot answers at once; one that calls out answers with a promise,
+   * which alone has a deadline to meet.
+   */
+  evaluate(input: EnrichedSignal, ctx: EvaluationContext): Verdict | Promise<Verdict>;
 }
 
 /** One evaluator's outcome for one signal, as stored and published. */

@@ -228,5 +228,5 @@ const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 export const momentumRegime: Evaluator = {
   id: MOMENTUM_REGIME_ID,
   kind: 'quant',
-  evaluate: (input) => Promise.resolve(judgeRegime(input)),
+  evaluate: (input) => judgeRegime(input),
 };

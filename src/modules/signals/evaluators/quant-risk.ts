@@ -215,5 +215,5 @@ const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 export const riskReward: Evaluator = {
   id: RISK_REWARD_ID,
   kind: 'quant',
-  evaluate: (input) => Promise.resolve(judgeRisk(input)),
+  evaluate: (input) => judgeRisk(input),
 };

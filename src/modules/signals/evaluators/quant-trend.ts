@@ -157,5 +157,5 @@ const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 export const trendAlignment: Evaluator = {
   id: TREND_ALIGNMENT_ID,
   kind: 'quant',
-  evaluate: (input) => Promise.resolve(judgeTrend(input)),
+  evaluate: (input) => judgeTrend(input),
 };
