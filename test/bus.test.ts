@@ -699,6 +699,37 @@ describe.each(backends)('event bus on $name', (backend: Backend) => {
         expect(await counterTotal(n.metrics)).toBe(12);
       });
 
+      it('flushes its own events on shutdown while another process keeps committing', async () => {
+        const { fresh, db, prefix } = await world();
+        const otherDb = await openDatabase({
+          databaseUrl: fresh.url,
+          dataDir: 'memory://',
+          poolSize: 3,
+        });
+        cleanups.push(() => otherDb.close());
+        const leaving = await node(fresh.database, prefix);
+        const busy = await node(otherDb, prefix);
+        await leaving.bus.subscribe({ name: 'c1', topics: [TOPIC], handle: record('c1') });
+        leaving.relay.start();
+        busy.relay.start();
+        let writing = true;
+        const writer = (async () => {
+          for (let i = 1000; writing; i++) await busy.emit(i);
+        })();
+        try {
+          await leaving.emit(1, 2, 3);
+          const started = Date.now();
+          expect(await leaving.relay.flush(5000)).toBe(true);
+          expect(Date.now() - started).toBeLessThan(2000);
+          const mine = await sql<{ n: number }>`
+            select count(*)::int as n from outbox where (payload->>'n')::int < 1000`.execute(db);
+          expect(mine.rows[0]!.n).toBe(0);
+        } finally {
+          writing = false;
+          await writer;
+        }
+      });
+
       it('runs two relays against one PostgreSQL without losing or repeating a row', async () => {
         const { fresh, db, prefix } = await world();
         const otherDb = await openDatabase({
@@ -717,6 +748,7 @@ describe.each(backends)('event bus on $name', (backend: Backend) => {
 
         await waitFor(async () => (await effectCount(db, 'c1')) === 400, 15_000);
         expect(await a.relay.flush(5000)).toBe(true);
+        expect(await b.relay.flush(5000)).toBe(true);
         const published = (await counterTotal(a.metrics)) + (await counterTotal(b.metrics));
         expect(published).toBe(400);
         const raw = new Redis(backend.redisUrl as string);

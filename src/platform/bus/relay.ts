@@ -176,6 +176,11 @@ export class OutboxRelay {
   /**
    * Publishes until the outbox is empty and every event in flight is handled, or the time is up;
    * true when empty. Used on graceful shutdown, and by tools that need events out now.
+   *
+   * In locking mode, "empty" is this relay's part of it: its hand-overs published and their rows
+   * deleted, its own rows left to the poll published, and no row past the grace left. Rows that
+   * other processes are handing over are theirs to finish; waiting for a table that busy
+   * processes keep writing to would hold a shutdown until its timeout.
    */
   async flush(timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
@@ -190,7 +195,11 @@ export class OutboxRelay {
         );
       }
       if (published > 0) continue;
-      if (this.inFlight.size === 0 && !(await this.hasUnpublished())) return true;
+      if (this.mode === 'locking') {
+        // Published rows need not wait for the delete's timer.
+        this.deleteHandedOver();
+        if (this.inFlight.size === 0 && !this.behind && !this.freshDue) return true;
+      } else if (this.inFlight.size === 0 && !(await this.hasUnpublished())) return true;
       await this.settleOrWait(Math.min(50, deadline - Date.now()));
     }
     return false;
