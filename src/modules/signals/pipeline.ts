@@ -309,6 +309,8 @@ export class SignalPipeline {
           const seq = seqs.get(o.d.eventId.toLowerCase());
           if (seq === undefined) withdrawn.push(rows[2 * i]!.event_id, rows[2 * i + 1]!.event_id);
           else {
+            // The row now holds it. The outbox reads an event's payload only when it hands
+            // it over, after this, so both events carry the number their rows do.
             o.signal.seq = seq;
             published.push(o);
           }
