@@ -164,7 +164,6 @@ export function createTradingModule(deps: {
       paperAccountConsumer({
         amount: demoBalance(deps.config),
         clock: deps.clock,
-        append: (tx, events) => deps.outbox.append(tx, events),
       }),
     ],
     routes: async (app: HttpServer) => {

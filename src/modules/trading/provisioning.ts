@@ -61,20 +61,19 @@ export async function provisionPaperAccount(
   ];
 }
 
-/** Funds every new user's paper account, once, whatever the delivery count. */
-export function paperAccountConsumer(deps: {
-  amount: Decimal;
-  clock: Clock;
-  append: (tx: Tx, events: NewEvent[]) => Promise<void>;
-}): ConsumerSpec {
+/**
+ * Funds every new user's paper account, once, whatever the delivery count. Its events go through
+ * the consumer transaction's `emit`, so the relay is handed them at commit.
+ */
+export function paperAccountConsumer(deps: { amount: Decimal; clock: Clock }): ConsumerSpec {
   return {
     name: 'trading.paper-accounts',
     topics: [topics.identityUsers],
-    async handle(event, tx) {
+    async handle(event, tx, emit) {
       if (event.type !== 'UserRegistered') return;
       const { userId } = event.payload as { userId: string };
       const events = await provisionPaperAccount(tx, userId, deps.amount, deps.clock);
-      await deps.append(tx, events);
+      await emit(...events);
     },
   };
 }

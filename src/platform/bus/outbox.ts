@@ -73,8 +73,7 @@ export class Outbox {
 
   constructor(
     private readonly db: Db,
-    /** The clock that stamps `ts_init`, which the relay compares ages on. */
-    readonly clock: Clock,
+    private readonly clock: Clock,
   ) {}
 
   /**

@@ -26,7 +26,8 @@ export interface OutboxRelayOptions {
   statsIntervalMs?: number;
   /**
    * Locking mode: how long a row stays its committing process's to hand over before another
-   * process's poll publishes it (5 s). A row left longer had its process die or fail.
+   * process's poll publishes it (5 s), as this relay sees it: rows it has seen in the table for
+   * that long. A row left longer had its process die or fail.
    */
   handOverGraceMs?: number;
 }
@@ -70,8 +71,8 @@ const HOUR = 3_600_000;
  * Two modes, chosen from the backends:
  * - `locking` (PostgreSQL with Redis): relays in several processes share the outbox. A poll
  *   selects its batch `FOR UPDATE SKIP LOCKED`, publishes and deletes it in one transaction, so
- *   two polls never publish a row twice, and it leaves rows younger than `handOverGraceMs` to the
- *   process that committed them, which is handing them over. A hand-over costs the database one
+ *   two polls never publish a row twice, and it leaves rows it has not yet seen in the table for
+ *   `handOverGraceMs` to the process that committed them, which is handing them over. A hand-over costs the database one
  *   statement, the delete, rather than a transaction of four, and deletes of hand-overs that
  *   finish meanwhile join into one. A crash between a publish and its delete publishes the rows
  *   again, which the consumers' inbox absorbs: after the grace, from another process's poll,
@@ -111,12 +112,21 @@ export class OutboxRelay {
   /** Appends outside `Outbox.transaction` so far. */
   private elsewhere = 0;
   private readonly graceMs: number;
-  /** Locking: the next poll also takes rows younger than the grace (an append nobody hands over). */
-  private freshDue = false;
-  /** Locking: when this relay started, on the outbox's clock; older rows are nobody's to hand over. */
-  private startedAt = 0;
+  /** Locking: until then (Date.now), polls take every row: an append nobody hands over is due. */
+  private freshUntil = 0;
+  /** Locking: while behind, polls take every row (more of its own left than it could name). */
+  private takeAll = false;
   /** Locking: this process's commits left to the poll while behind (bounded by `maxInFlight`). */
   private readonly ownLeft = new Set<string>();
+  /**
+   * Locking: the highest row id a poll has seen for at least the grace (or before this relay's
+   * start): rows up to it are nobody's to hand over any more. Ages are measured by this relay's
+   * own clock and the ids it saw, not by the rows' timestamps, which come from the committing
+   * process's clock (another host's, or a simulated one).
+   */
+  private oldMaxId: bigint | undefined;
+  /** Locking: the highest row id seen by each poll within the grace, oldest first. */
+  private readonly recentMaxIds: Array<{ at: number; maxId: bigint }> = [];
   /** Locking: events handed over and not yet published, in commit order. */
   private handing: BusEvent[] = [];
   private handingOver: Promise<void> | undefined;
@@ -138,7 +148,6 @@ export class OutboxRelay {
   start(): void {
     if (this.running || this.stopped) return;
     this.running = true;
-    this.startedAt = this.opts.outbox.clock.now();
     this.opts.outbox.onCommit({
       committed: (events) => this.committed(events),
       appendedElsewhere: () => this.appendedElsewhere(),
@@ -198,7 +207,7 @@ export class OutboxRelay {
       if (this.mode === 'locking') {
         // Published rows need not wait for the delete's timer.
         this.deleteHandedOver();
-        if (this.inFlight.size === 0 && !this.behind && !this.freshDue) return true;
+        if (this.inFlight.size === 0 && !this.behind) return true;
       } else if (this.inFlight.size === 0 && !(await this.hasUnpublished())) return true;
       await this.settleOrWait(Math.min(50, deadline - Date.now()));
     }
@@ -253,10 +262,10 @@ export class OutboxRelay {
   /** Locking: remembers whose rows these are, so the poll takes them despite their youth. */
   private leaveToPoll(events: readonly BusEvent[]): void {
     if (this.ownLeft.size + events.length > this.maxInFlight) {
-      // Too many to name: the poll takes every row, at the risk of publishing again a row
-      // another process is handing over (which the inbox absorbs).
+      // Too many to name: the poll takes every row until caught up, at the risk of publishing
+      // again a row another process is handing over (which the inbox absorbs).
       this.ownLeft.clear();
-      this.freshDue = true;
+      this.takeAll = true;
       return;
     }
     for (const e of events) this.ownLeft.add(e.eventId);
@@ -264,8 +273,9 @@ export class OutboxRelay {
 
   private appendedElsewhere(): void {
     this.elsewhere += 1;
-    // Nobody hands these rows over: the next poll must not leave them to the grace.
-    this.freshDue = true;
+    // Nobody hands these rows over, and their transaction commits some time after this: polls
+    // take every row for a while rather than leave them to the grace.
+    this.freshUntil = Date.now() + this.graceMs;
   }
 
   private wake(): void {
@@ -315,58 +325,56 @@ export class OutboxRelay {
 
   /**
    * A poll in locking mode: one transaction selects a batch `FOR UPDATE SKIP LOCKED`, publishes
-   * it and deletes it. Rows committed since this relay started and younger than the grace are
-   * left to the hand-over of the process that committed them (a flush waits for them), except
-   * this process's own left to the poll, and every row when an append is waiting.
+   * it and deletes it. Rows this relay has not yet seen in the table for the grace are left to
+   * the hand-over of the process that committed them (a flush waits for none of them), except
+   * this process's own left to the poll, and every row while an append may be due.
    */
   private async lockedCycle(force: boolean): Promise<number> {
     if (!force && !this.pollDue) return 0;
     this.pollDue = false;
-    const everything = this.freshDue;
-    this.freshDue = false;
+    const now = Date.now();
+    const everything = now < this.freshUntil || (this.behind && this.takeAll);
     const left = this.leftToPoll;
     const own = [...this.ownLeft];
     const { database, bus, metrics, outbox } = this.opts;
-    const cutoff = new Date(Math.max(outbox.clock.now() - this.graceMs, this.startedAt));
-    let taken: OutboxRow[];
-    try {
-      taken = await database.db.transaction().execute(async (tx) => {
-        let q = tx
-          .selectFrom('outbox')
-          .select(COLUMNS)
-          .orderBy('id')
-          // Rows this process is handing over are skipped below; look past them.
-          .limit(this.batchSize + this.inFlight.size)
-          .forUpdate()
-          .skipLocked();
-        if (!everything)
-          q = q.where((eb) =>
-            own.length
-              ? eb.or([
-                  eb('ts_init', '<', cutoff),
-                  eb(
-                    'event_id',
-                    'in',
-                    sql<string>`(select value::uuid from json_array_elements_text(${JSON.stringify(own)}::json))`,
-                  ),
-                ])
-              : eb('ts_init', '<', cutoff),
-          );
-        const rows = ((await q.execute()) as OutboxRow[])
-          .filter((r) => !this.inFlight.has(r.event_id) && !outbox.pending(r.event_id))
-          .slice(0, this.batchSize);
-        if (!rows.length) return rows;
-        await bus.publish(rows.map(toEvent));
-        await deletePublished(
-          tx,
-          rows.map((r) => r.id),
+    const taken = await database.db.transaction().execute(async (tx) => {
+      const top = await tx
+        .selectFrom('outbox')
+        .select((eb) => eb.fn.max('id').as('max'))
+        .executeTakeFirst();
+      const cutoff = this.oldEnough(now, BigInt((top?.max as string | null) ?? 0));
+      let q = tx
+        .selectFrom('outbox')
+        .select(COLUMNS)
+        .orderBy('id')
+        // Rows this process is handing over are skipped below; look past them.
+        .limit(this.batchSize + this.inFlight.size)
+        .forUpdate()
+        .skipLocked();
+      if (!everything)
+        q = q.where((eb) =>
+          own.length
+            ? eb.or([
+                eb('id', '<=', cutoff.toString()),
+                eb(
+                  'event_id',
+                  'in',
+                  sql<string>`(select value::uuid from json_array_elements_text(${JSON.stringify(own)}::json))`,
+                ),
+              ])
+            : eb('id', '<=', cutoff.toString()),
         );
-        return rows;
-      });
-    } catch (err) {
-      if (everything) this.freshDue = true;
-      throw err;
-    }
+      const rows = ((await q.execute()) as OutboxRow[])
+        .filter((r) => !this.inFlight.has(r.event_id) && !outbox.pending(r.event_id))
+        .slice(0, this.batchSize);
+      if (!rows.length) return rows;
+      await bus.publish(rows.map(toEvent));
+      await deletePublished(
+        tx,
+        rows.map((r) => r.id),
+      );
+      return rows;
+    });
     metrics.outboxPublished.inc(taken.length);
     if (taken.length) {
       for (const r of taken) this.ownLeft.delete(r.event_id);
@@ -374,9 +382,28 @@ export class OutboxRelay {
     } else if (this.behind && left === this.leftToPoll) {
       // Caught up: no commit was left to the poll while it looked.
       this.behind = false;
+      this.takeAll = false;
       this.ownLeft.clear();
     } else if (this.behind) this.pollDue = true;
     return taken.length;
+  }
+
+  /**
+   * Records the highest row id a poll sees now, and returns the highest seen at least the grace
+   * ago: rows up to it have waited long enough for their process's hand-over. What the first
+   * poll sees was there before this relay started, so it is old at once.
+   */
+  private oldEnough(now: number, maxId: bigint): bigint {
+    if (this.oldMaxId === undefined) {
+      this.oldMaxId = maxId;
+      return maxId;
+    }
+    this.recentMaxIds.push({ at: now, maxId });
+    while (this.recentMaxIds.length && this.recentMaxIds[0]!.at <= now - this.graceMs) {
+      const { maxId: seen } = this.recentMaxIds.shift()!;
+      if (seen > this.oldMaxId) this.oldMaxId = seen;
+    }
+    return this.oldMaxId;
   }
 
   /**
