@@ -1,7 +1,7 @@
 import type { RawBuilder } from 'kysely';
 import { newId } from '../../core/ids.js';
 import type { Clock } from '../../core/clock.js';
-import { jsonInsert, type Db, type Executor, type Tx } from '../db/index.js';
+import { jsonInsertText, type Db, type Executor, type Tx } from '../db/index.js';
 import type { BusEvent, NewEvent, OutboxRow, Staging } from './types.js';
 
 const OUTBOX_COLUMNS = ['event_id', 'topic', 'type', 'key', 'payload', 'ts_event', 'ts_init'];
@@ -34,6 +34,7 @@ export interface CommitListener {
 class CommittedEvent implements BusEvent {
   private parsed: unknown;
   private done = false;
+  private json: string | undefined;
 
   constructor(
     readonly eventId: string,
@@ -47,10 +48,15 @@ class CommittedEvent implements BusEvent {
 
   get payload(): unknown {
     if (!this.done) {
-      this.parsed = JSON.parse(JSON.stringify(this.emitted ?? null)) as unknown;
+      this.parsed = JSON.parse(this.payloadJson) as unknown;
       this.done = true;
     }
     return this.parsed;
+  }
+
+  /** Serialised once, for the payload and for a bus that sends the text itself. */
+  get payloadJson(): string {
+    return (this.json ??= JSON.stringify(this.emitted ?? null));
   }
 
   toJSON(): BusEvent {
@@ -170,8 +176,18 @@ export class Outbox {
     );
   }
 
+  /**
+   * The insert of staged events. Each payload is serialised once, here, and the same text is
+   * what a bus that sends text is given at hand-over (`payloadJson`).
+   */
   private statement(events: readonly CommittedEvent[]): RawBuilder<unknown> {
-    return jsonInsert('outbox', OUTBOX_COLUMNS, rowsOf(events));
+    const text = rowsOf(events)
+      .map((r, i) => {
+        const { payload: _payload, ...rest } = r;
+        return `${JSON.stringify(rest).slice(0, -1)},"payload":${events[i]!.payloadJson}}`;
+      })
+      .join(',');
+    return jsonInsertText('outbox', OUTBOX_COLUMNS, `[${text}]`);
   }
 }
 

@@ -19,7 +19,7 @@ export function encodeEvent(event: BusEvent, target?: string): string[] {
     eventId: event.eventId,
     topic: event.topic,
     type: event.type,
-    payload: JSON.stringify(event.payload ?? null),
+    payload: event.payloadJson ?? JSON.stringify(event.payload ?? null),
     tsEvent: String(event.tsEvent),
     tsInit: String(event.tsInit),
     key: event.key ?? undefined,

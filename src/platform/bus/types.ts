@@ -16,6 +16,11 @@ export interface BusEvent<P = unknown> {
   tsEvent: number;
   /** When the platform recorded it (ms since epoch). */
   tsInit: number;
+  /**
+   * The payload as JSON text, where the producer has it at hand (an event the outbox hands
+   * over): what a bus that sends text writes instead of serialising `payload` again.
+   */
+  readonly payloadJson?: string;
 }
 
 /** What a module hands to the outbox; ids and timestamps are filled in. */

@@ -1,3 +1,3 @@
 export * from './database.js';
 export { migrate, loadMigrations, type Migration } from './migrator.js';
-export { jsonInsert } from './json-insert.js';
+export { jsonInsert, jsonInsertText } from './json-insert.js';

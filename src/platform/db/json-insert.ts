@@ -18,3 +18,17 @@ export function jsonInsert(
   return sql`insert into ${sql.table(table)} (${names})
     select ${names} from json_populate_recordset(null::${sql.table(table)}, ${JSON.stringify(rows)}::json)`;
 }
+
+/**
+ * `jsonInsert` with the rows already serialised: a JSON array of objects keyed by column, as
+ * `JSON.stringify(rows)` would give, for a caller that holds parts of it as text already.
+ */
+export function jsonInsertText(
+  table: string,
+  columns: readonly string[],
+  rowsJson: string,
+): RawBuilder<unknown> {
+  const names = sql.join(columns.map((n) => sql.ref(n)));
+  return sql`insert into ${sql.table(table)} (${names})
+    select ${names} from json_populate_recordset(null::${sql.table(table)}, ${rowsJson}::json)`;
+}
