@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../src/core/clock.js';
+import { SimulatedClock, systemClock, type Clock } from '../src/core/clock.js';
 import { newId } from '../src/core/ids.js';
 import { createBus, Outbox, OutboxRelay, type BusEvent } from '../src/platform/bus/index.js';
 import { openDatabase, type Database, type Db, type Tx } from '../src/platform/db/index.js';
@@ -22,6 +22,8 @@ interface NodeOptions {
   handOverGraceMs?: number;
   /** The relay's first publishes fail, as when Redis is briefly unreachable. */
   failingPublishes?: number;
+  /** The outbox's clock (the system's by default). */
+  clock?: Clock;
 }
 
 describe.each(backends)('event bus on $name', (backend: Backend) => {
@@ -46,7 +48,7 @@ describe.each(backends)('event bus on $name', (backend: Backend) => {
   async function node(database: Database, prefix: string, o: NodeOptions = {}) {
     const metrics = new Metrics({ defaultMetrics: false });
     // As the application wires them: consumer transactions go through the relay's outbox.
-    const outbox = new Outbox(database.db, systemClock);
+    const outbox = new Outbox(database.db, o.clock ?? systemClock);
     const bus = await createBus({
       redisUrl: backend.redisUrl,
       redisPrefix: prefix,
@@ -682,6 +684,29 @@ describe.each(backends)('event bus on $name', (backend: Backend) => {
         } finally {
           raw.disconnect();
         }
+      });
+
+      it("publishes a dead process's rows after the grace even when their clock stands still", async () => {
+        const { fresh, db, prefix } = await world();
+        const otherDb = await openDatabase({
+          databaseUrl: fresh.url,
+          dataDir: 'memory://',
+          poolSize: 3,
+        });
+        cleanups.push(() => otherDb.close());
+        // Both processes on a simulated clock that never moves: rows' timestamps never age.
+        const clock = new SimulatedClock(Date.now());
+        const alive = await node(fresh.database, prefix, {
+          pollMs: 50,
+          handOverGraceMs: 500,
+          clock,
+        });
+        await alive.bus.subscribe({ name: 'c1', topics: [TOPIC], handle: record('c1') });
+        alive.relay.start();
+        await waitFor(async () => (await alive.relay.flush(1000)) === true);
+        const dead = await node(otherDb, prefix, { clock });
+        await dead.emit(1, 2);
+        await waitFor(async () => (await effectCount(db, 'c1')) === 2, 10_000);
       });
 
       it('leaves commits to the poll after a failed publish, which delivers each once, in order', async () => {
