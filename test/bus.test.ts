@@ -735,8 +735,11 @@ describe.each(backends)('event bus on $name', (backend: Backend) => {
         const leaving = await node(fresh.database, prefix);
         const busy = await node(otherDb, prefix);
         await leaving.bus.subscribe({ name: 'c1', topics: [TOPIC], handle: record('c1') });
-        leaving.relay.start();
+        // Both running and caught up, as in a deployment: each then hands over its own commits.
         busy.relay.start();
+        await waitFor(async () => (await busy.relay.flush(1000)) === true);
+        leaving.relay.start();
+        await waitFor(async () => (await leaving.relay.flush(1000)) === true);
         let writing = true;
         const writer = (async () => {
           for (let i = 1000; writing; i++) await busy.emit(i);

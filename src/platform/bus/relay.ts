@@ -187,9 +187,10 @@ export class OutboxRelay {
    * true when empty. Used on graceful shutdown, and by tools that need events out now.
    *
    * In locking mode, "empty" is this relay's part of it: its hand-overs published and their rows
-   * deleted, its own rows left to the poll published, and no row past the grace left. Rows that
-   * other processes are handing over are theirs to finish; waiting for a table that busy
-   * processes keep writing to would hold a shutdown until its timeout.
+   * deleted, its own rows left to the poll published (or held by another relay's poll, which
+   * publishes them), and no row past the grace left. Rows that other processes are handing over
+   * are theirs to finish; waiting for a table that busy processes keep writing to would hold a
+   * shutdown until its timeout.
    */
   async flush(timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
