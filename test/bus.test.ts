@@ -44,6 +44,29 @@ describe.each(backends)('event bus on $name', (backend: Backend) => {
     return { fresh, db: fresh.database.db, prefix };
   }
 
+  /** A second connection pool to the same database, as another process would hold. */
+  async function secondProcessDatabase(url: string | undefined): Promise<Database> {
+    const other = await openDatabase({ databaseUrl: url, dataDir: 'memory://', poolSize: 3 });
+    cleanups.push(() => other.close());
+    return other;
+  }
+
+  /** Starts a node's relay and waits until it has caught up with the table. */
+  async function caughtUp(n: { relay: OutboxRelay }): Promise<void> {
+    n.relay.start();
+    await waitFor(async () => (await n.relay.flush(1000)) === true);
+  }
+
+  /** Entries in the test topic's Redis stream. */
+  async function streamLength(prefix: string): Promise<number> {
+    const raw = new Redis(backend.redisUrl as string);
+    try {
+      return await raw.xlen(`${prefix}:stream:${TOPIC}`);
+    } finally {
+      raw.disconnect();
+    }
+  }
+
   /** One process's worth of bus, outbox and relay. */
   async function node(database: Database, prefix: string, o: NodeOptions = {}) {
     const metrics = new Metrics({ defaultMetrics: false });
@@ -659,16 +682,10 @@ describe.each(backends)('event bus on $name', (backend: Backend) => {
 
       it("publishes a dead process's rows from another process once they pass the grace, once", async () => {
         const { fresh, db, prefix } = await world();
-        const otherDb = await openDatabase({
-          databaseUrl: fresh.url,
-          dataDir: 'memory://',
-          poolSize: 3,
-        });
-        cleanups.push(() => otherDb.close());
+        const otherDb = await secondProcessDatabase(fresh.url);
         const alive = await node(fresh.database, prefix, { pollMs: 50, handOverGraceMs: 2000 });
         await alive.bus.subscribe({ name: 'c1', topics: [TOPIC], handle: record('c1') });
-        alive.relay.start();
-        await waitFor(async () => (await alive.relay.flush(1000)) === true);
+        await caughtUp(alive);
         // Committed by a process whose relay never runs: it died before handing them over.
         const dead = await node(otherDb, prefix);
         const committedAt = Date.now();
@@ -678,22 +695,12 @@ describe.each(backends)('event bus on $name', (backend: Backend) => {
         await waitFor(async () => (await effectCount(db, 'c1')) === 3, 10_000);
         expect(Date.now() - committedAt).toBeGreaterThanOrEqual(1900);
         expect(await alive.relay.flush(5000)).toBe(true);
-        const raw = new Redis(backend.redisUrl as string);
-        try {
-          expect(await raw.xlen(`${prefix}:stream:${TOPIC}`)).toBe(3);
-        } finally {
-          raw.disconnect();
-        }
+        expect(await streamLength(prefix)).toBe(3);
       });
 
       it("publishes a dead process's rows after the grace even when their clock stands still", async () => {
         const { fresh, db, prefix } = await world();
-        const otherDb = await openDatabase({
-          databaseUrl: fresh.url,
-          dataDir: 'memory://',
-          poolSize: 3,
-        });
-        cleanups.push(() => otherDb.close());
+        const otherDb = await secondProcessDatabase(fresh.url);
         // Both processes on a simulated clock that never moves: rows' timestamps never age.
         const clock = new SimulatedClock(Date.now());
         const alive = await node(fresh.database, prefix, {
@@ -702,8 +709,7 @@ describe.each(backends)('event bus on $name', (backend: Backend) => {
           clock,
         });
         await alive.bus.subscribe({ name: 'c1', topics: [TOPIC], handle: record('c1') });
-        alive.relay.start();
-        await waitFor(async () => (await alive.relay.flush(1000)) === true);
+        await caughtUp(alive);
         const dead = await node(otherDb, prefix, { clock });
         await dead.emit(1, 2);
         await waitFor(async () => (await effectCount(db, 'c1')) === 2, 10_000);
@@ -713,8 +719,7 @@ describe.each(backends)('event bus on $name', (backend: Backend) => {
         const { fresh, db, prefix } = await world();
         const n = await node(fresh.database, prefix, { failingPublishes: 1, pollMs: 50 });
         await n.bus.subscribe({ name: 'ordered', topics: [TOPIC], handle: record('ordered') });
-        n.relay.start();
-        await waitFor(async () => (await n.relay.flush(1000)) === true);
+        await caughtUp(n);
         for (let i = 0; i < 6; i++) await n.emitKeyed(['k', i * 2 + 1], ['k', i * 2 + 2]);
         await waitFor(async () => (await effectCount(db, 'ordered')) === 12, 10_000);
         const rows = await sql<{ n: number }>`
@@ -726,20 +731,13 @@ describe.each(backends)('event bus on $name', (backend: Backend) => {
 
       it('flushes its own events on shutdown while another process keeps committing', async () => {
         const { fresh, db, prefix } = await world();
-        const otherDb = await openDatabase({
-          databaseUrl: fresh.url,
-          dataDir: 'memory://',
-          poolSize: 3,
-        });
-        cleanups.push(() => otherDb.close());
+        const otherDb = await secondProcessDatabase(fresh.url);
         const leaving = await node(fresh.database, prefix);
         const busy = await node(otherDb, prefix);
         await leaving.bus.subscribe({ name: 'c1', topics: [TOPIC], handle: record('c1') });
         // Both running and caught up, as in a deployment: each then hands over its own commits.
-        busy.relay.start();
-        await waitFor(async () => (await busy.relay.flush(1000)) === true);
-        leaving.relay.start();
-        await waitFor(async () => (await leaving.relay.flush(1000)) === true);
+        await caughtUp(busy);
+        await caughtUp(leaving);
         let writing = true;
         const writer = (async () => {
           for (let i = 1000; writing; i++) await busy.emit(i);
@@ -760,12 +758,7 @@ describe.each(backends)('event bus on $name', (backend: Backend) => {
 
       it('runs two relays against one PostgreSQL without losing or repeating a row', async () => {
         const { fresh, db, prefix } = await world();
-        const otherDb = await openDatabase({
-          databaseUrl: fresh.url,
-          dataDir: 'memory://',
-          poolSize: 3,
-        });
-        cleanups.push(() => otherDb.close());
+        const otherDb = await secondProcessDatabase(fresh.url);
         const a = await node(fresh.database, prefix, { batchSize: 20 });
         const b = await node(otherDb, prefix, { batchSize: 20 });
         expect(a.relay.mode).toBe('locking');
@@ -779,12 +772,7 @@ describe.each(backends)('event bus on $name', (backend: Backend) => {
         expect(await b.relay.flush(5000)).toBe(true);
         const published = (await counterTotal(a.metrics)) + (await counterTotal(b.metrics));
         expect(published).toBe(400);
-        const raw = new Redis(backend.redisUrl as string);
-        try {
-          expect(await raw.xlen(`${prefix}:stream:${TOPIC}`)).toBe(400);
-        } finally {
-          raw.disconnect();
-        }
+        expect(await streamLength(prefix)).toBe(400);
       });
     });
 });

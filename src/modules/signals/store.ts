@@ -214,15 +214,6 @@ export function publishEnrichedStatement(
   claim: RawBuilder<unknown>,
   events: readonly SignalEventRow[],
 ): RawBuilder<{ claimed: string; seq: string | null }> {
-  const signals = JSON.stringify(
-    items.map((i) =>
-      Object.assign(enrichmentColumns(i), {
-        consensus: i.consensus,
-        evaluated_at: iso(i.evaluatedAt),
-        evaluate_ms: i.workMs,
-      }),
-    ),
-  );
   const outbox = JSON.stringify(
     events.map(({ signalId, row }, ord) => {
       const text = JSON.stringify(row.payload);
@@ -242,21 +233,7 @@ export function publishEnrichedStatement(
     }),
   );
   return sql<{ claimed: string; seq: string | null }>`
-    with claimed as (${claim}), x as (
-      select x.* from json_to_recordset(${signals}::json) as x(
-        event_id uuid, market jsonb, features jsonb, quality jsonb, enriched_at timestamptz,
-        enrich_ms double precision, consensus jsonb, evaluated_at timestamptz,
-        evaluate_ms double precision)
-      join claimed c on c.event_id = x.event_id::text
-    ), published as (
-      update signals s set
-        progress = 'published', market = x.market, features = x.features, quality = x.quality,
-        enriched_at = x.enriched_at, enrich_ms = x.enrich_ms, consensus = x.consensus,
-        evaluated_at = x.evaluated_at, evaluate_ms = x.evaluate_ms,
-        published_at = ${iso(publishedAt)}::timestamptz, ${CLEARED_FAILURE}
-      from x where s.event_id = x.event_id and s.progress = 'pending'
-      returning s.event_id, s.seq, s.user_id, s.symbol, s.source
-    ), ${decidedOf(items)}, emitted as (
+    with claimed as (${claim}), ${publishSteps(items, publishedAt, 'claimed')}, emitted as (
       insert into outbox (event_id, topic, type, key, payload, ts_event, ts_init)
       select o.event_id, o.topic, o.type, o.key, (${SEQ_HEAD}::text || p.seq || o.tail)::json,
         o.ts_event, o.ts_init
@@ -317,6 +294,22 @@ export async function recordEnrichedDecisions(
   publishedAt: number,
 ): Promise<Map<string, number>> {
   if (!items.length) return new Map();
+  const res = await sql<{ event_id: string; seq: string }>`
+    with ${publishSteps(items, publishedAt)}
+    select event_id, seq from published`.execute(tx);
+  return new Map(res.rows.map((r) => [r.event_id, Number(r.seq)]));
+}
+
+/**
+ * The steps `x`, `published` and `decided` of a statement that moves signals from `pending`
+ * straight to `published`, with their enrichment and decisions. With `claimed`, the name of a
+ * step returning the event ids (as text) of a claimed delivery, only those signals move.
+ */
+function publishSteps(
+  items: ReadonlyArray<EnrichmentRow & DecisionsRow>,
+  publishedAt: number,
+  claimed?: string,
+) {
   const signals = JSON.stringify(
     items.map((i) =>
       Object.assign(enrichmentColumns(i), {
@@ -326,12 +319,15 @@ export async function recordEnrichedDecisions(
       }),
     ),
   );
-  const res = await sql<{ event_id: string; seq: string }>`
-    with x as (
-      select * from json_to_recordset(${signals}::json) as x(
+  const onlyClaimed = claimed
+    ? sql`join ${sql.table(claimed)} c on c.event_id = x.event_id::text`
+    : sql``;
+  return sql`x as (
+      select x.* from json_to_recordset(${signals}::json) as x(
         event_id uuid, market jsonb, features jsonb, quality jsonb, enriched_at timestamptz,
         enrich_ms double precision, consensus jsonb, evaluated_at timestamptz,
         evaluate_ms double precision)
+      ${onlyClaimed}
     ), published as (
       update signals s set
         progress = 'published', market = x.market, features = x.features, quality = x.quality,
@@ -340,9 +336,7 @@ export async function recordEnrichedDecisions(
         published_at = ${iso(publishedAt)}::timestamptz, ${CLEARED_FAILURE}
       from x where s.event_id = x.event_id and s.progress = 'pending'
       returning s.event_id, s.seq, s.user_id, s.symbol, s.source
-    ), ${decidedOf(items)}
-    select event_id, seq from published`.execute(tx);
-  return new Map(res.rows.map((r) => [r.event_id, Number(r.seq)]));
+    ), ${decidedOf(items)}`;
 }
 
 /**

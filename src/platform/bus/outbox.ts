@@ -181,26 +181,31 @@ export class Outbox {
    * what a bus that sends text is given at hand-over (`payloadJson`).
    */
   private statement(events: readonly CommittedEvent[]): RawBuilder<unknown> {
-    const text = rowsOf(events)
-      .map((r, i) => {
-        const { payload: _payload, ...rest } = r;
-        return `${JSON.stringify(rest).slice(0, -1)},"payload":${events[i]!.payloadJson}}`;
-      })
+    const init = initOf(events);
+    const text = events
+      .map((e) => `${JSON.stringify(columnsOf(e, init)).slice(0, -1)},"payload":${e.payloadJson}}`)
       .join(',');
     return jsonInsertText('outbox', OUTBOX_COLUMNS, `[${text}]`);
   }
 }
 
-function rowsOf(events: readonly CommittedEvent[]): OutboxRow[] {
-  const init = events.length ? new Date(events[0]!.tsInit).toISOString() : '';
-  return events.map((e) => ({
+const initOf = (events: readonly CommittedEvent[]) =>
+  events.length ? new Date(events[0]!.tsInit).toISOString() : '';
+
+/** An event's row but its payload. */
+function columnsOf(e: CommittedEvent, init: string): Omit<OutboxRow, 'payload'> {
+  return {
     event_id: e.eventId,
     topic: e.topic,
     type: e.type,
     key: e.key,
-    // Nested as JSON, not as a string: the column takes the value itself.
-    payload: e.emitted,
     ts_event: e.tsEvent === e.tsInit ? init : new Date(e.tsEvent).toISOString(),
     ts_init: init,
-  }));
+  };
+}
+
+function rowsOf(events: readonly CommittedEvent[]): OutboxRow[] {
+  const init = initOf(events);
+  // Nested as JSON, not as a string: the column takes the value itself.
+  return events.map((e) => ({ ...columnsOf(e, init), payload: e.emitted }));
 }
