@@ -9,7 +9,8 @@ import type { Database } from '../../platform/db/index.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import type { Progress } from './domain/timeline.js';
 import type { EnrichedSignal, Signal } from './domain/types.js';
-import { claimStalled, enrichedOf, insertTimeline, recordFailure } from './store.js';
+import { claimStalled, enrichedOf } from './store-reads.js';
+import { insertTimeline, recordFailure } from './store.js';
 
 const RECOVERY_BATCH = 100;
 

@@ -28,7 +28,7 @@ import {
   timelineOfSignal,
   type DecisionQuery,
   type SignalQuery,
-} from './store.js';
+} from './store-reads.js';
 import { readSignalStream } from './stream.js';
 import { decisionView, signalDetailView, signalView } from './views.js';
 import { SignalWriter } from './writer.js';

@@ -5,7 +5,7 @@
  */
 import type { Executor } from '../../platform/db/index.js';
 import type { Consensus, Decision, Signal } from './domain/types.js';
-import { decisionsOf, listSignals, signalOf } from './store.js';
+import { decisionsOf, listSignals, signalOf } from './store-reads.js';
 
 export interface StreamedSignal {
   signal: Signal & { seq: number };

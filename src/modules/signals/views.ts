@@ -4,7 +4,7 @@
  */
 import { statusOf, timelineOf, type TimelineEntry, type TimelineRow } from './domain/timeline.js';
 import type { Consensus, Decision, Signal } from './domain/types.js';
-import { signalOf, type SignalRow } from './store.js';
+import { signalOf, type SignalRow } from './store-reads.js';
 
 export interface DecisionView extends Omit<Decision, 'signalId' | 'decidedAt'> {
   decidedAt: string;
