@@ -26,6 +26,8 @@
  * Baseline, in the same run: a naive loop over the same follows, one at a time — read its
  * state, plan it, place it with `TradingService.place`, record its row — for fills of an
  * account nobody copies. Targets: 10,000 followers in at most 1 s; first copy p99 ≤ 10 ms.
+ * Beside them, the CPU each copy of the measured fan-outs cost this process and the bench
+ * database's PostgreSQL backends (from /proc): what the machine's other load changes least.
  */
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -43,6 +45,7 @@ import { placed, recordTrades, skipped } from '../src/modules/copy/record.js';
 import { followsPage, type FollowRow } from '../src/modules/copy/store.js';
 import { positionsOf, type Fanout } from '../src/modules/copy/store-fanout.js';
 import { insertBulkFollows, insertFundedUsers, type Funded } from '../test/helpers/provision.js';
+import { cpuMs } from './lib.js';
 
 const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const SIZES = (process.env.BENCH_SIZES ?? '100,1000,10000').split(',').map(Number);
@@ -58,8 +61,11 @@ const withDb = (url: string, name: string) => {
 };
 const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+/** A figure for the output; a dash where there is none (no baseline run: BENCH_NAIVE=0). */
 const fmt = (n: number, digits = 1) =>
-  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  Number.isFinite(n)
+    ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
+    : '—';
 const wall = () => performance.timeOrigin + performance.now();
 const post = (s: inspector.Session, method: string, params: object = {}) =>
   new Promise<unknown>((resolve, reject) =>
@@ -124,6 +130,35 @@ function watch(app: App) {
       return ran;
     },
   };
+}
+
+/**
+ * CPU time used so far (ms) by this process and by the bench database's PostgreSQL backends,
+ * by pid: divided by the copies made in between, a cost per copy that the machine's other load
+ * changes far less than it changes times.
+ */
+async function cpuSnapshot(admin: pg.Client, database: string) {
+  const pids = await admin.query<{ pid: number }>(
+    'select pid from pg_stat_activity where datname = $1',
+    [database],
+  );
+  const own = process.cpuUsage();
+  return {
+    own: (own.user + own.system) / 1000,
+    pg: new Map(pids.rows.map((r) => [r.pid, cpuMs(r.pid)])),
+  };
+}
+
+/** µs of CPU per copy between two snapshots, this process and PostgreSQL. */
+function cpuPerCopy(
+  a: Awaited<ReturnType<typeof cpuSnapshot>>,
+  b: Awaited<ReturnType<typeof cpuSnapshot>>,
+  copies: number,
+): string {
+  let pgMs = 0;
+  for (const [pid, ms] of b.pg) if (Number.isFinite(ms)) pgMs += ms - (a.pg.get(pid) ?? ms);
+  const per = (ms: number) => fmt((ms / copies) * 1000, 0);
+  return `  CPU per copy    this process ${per(b.own - a.own)} µs, PostgreSQL ${per(pgMs)} µs, both ${per(b.own - a.own + pgMs)} µs`;
 }
 
 /** Waits until every event is out of the outbox, so a round does not queue behind the last. */
@@ -299,13 +334,17 @@ async function main() {
       const [rounds, naiveRounds] = ROUNDS[s.n] ?? [10, 1];
       const measured: Run[] = [];
       let side: 'buy' | 'sell' = 'buy';
+      let cpuFrom: Awaited<ReturnType<typeof cpuSnapshot>> | undefined;
       for (let i = 0; i <= (ROUNDS_OVERRIDE ?? rounds); i++) {
         const r = await w.fill(s.leader, side);
         if (i > 0) measured.push(r);
         side = side === 'buy' ? 'sell' : 'buy';
         await copy.idle();
         await drained(app);
+        // The first round warms up and is not measured, neither its times nor its CPU.
+        if (i === 0) cpuFrom = await cpuSnapshot(admin, name);
       }
+      const cpuLine = cpuPerCopy(cpuFrom!, await cpuSnapshot(admin, name), s.n * measured.length);
       if (side === 'sell') await w.fill(s.leader, 'sell');
       await copy.idle();
       if (heap && s === setups.at(-1)) {
@@ -343,6 +382,7 @@ async function main() {
           `${s.n.toLocaleString('en-US').padStart(6)} followers, ${measured.length} fan-outs (${copies} copies filled in all), load average ${loadavg()[0]!.toFixed(1)}`,
           `  all copies      p50 ${fmt(totalP50).padStart(8)} ms  max ${fmt(totals.at(-1)!).padStart(8)} ms   naive ${fmt(naiveP50).padStart(9)} ms   ratio ${fmt(naiveP50 / totalP50, 1)}× faster   ${fmt((s.n / totalP50) * 1000, 0)} copies/s`,
           `  first copy      p50 ${fmt(pct(firsts, 50)).padStart(8)} ms  p99 ${fmt(pct(firsts, 99)).padStart(8)} ms   naive ${fmt(pct(bFirsts, 99)).padStart(9)} ms   ratio ${fmt(pct(firsts, 99) / pct(bFirsts, 99), 2)}× the naive first`,
+          cpuLine,
         ].join('\n'),
       );
       if (s.n === 10_000) {

@@ -48,8 +48,7 @@
  * is measured on; each accepted signal is still committed with its event and relayed to Redis
  * Streams, so the gateway does all of its own work.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import cliProgress from 'cli-progress';
@@ -57,7 +56,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { Pool } from 'undici';
 import WebSocket from 'ws';
-import { fmt, startProcess } from './lib.js';
+import { cpuMs, fmt, startProcess } from './lib.js';
 
 const DB_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -383,26 +382,6 @@ async function stageBreakdown(
 }
 
 type Server = Awaited<ReturnType<typeof startProcess>>;
-
-const CLK_TCK = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** CPU time (user + system, ms) a process has used, from /proc; NaN where there is none. */
-function cpuMs(pid: number | undefined): number {
-  if (pid === undefined) return NaN;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
-  } catch {
-    return NaN;
-  }
-}
 
 interface CpuSnapshot {
   at: number;
