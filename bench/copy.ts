@@ -149,14 +149,17 @@ async function cpuSnapshot(admin: pg.Client, database: string) {
   };
 }
 
-/** µs of CPU per copy between two snapshots, this process and PostgreSQL. */
+/**
+ * µs of CPU per copy between two snapshots, this process and PostgreSQL; a backend that
+ * connected in between counts whole, as all its work was done in between.
+ */
 function cpuPerCopy(
   a: Awaited<ReturnType<typeof cpuSnapshot>>,
   b: Awaited<ReturnType<typeof cpuSnapshot>>,
   copies: number,
 ): string {
   let pgMs = 0;
-  for (const [pid, ms] of b.pg) if (Number.isFinite(ms)) pgMs += ms - (a.pg.get(pid) ?? ms);
+  for (const [pid, ms] of b.pg) if (Number.isFinite(ms)) pgMs += ms - (a.pg.get(pid) ?? 0);
   const per = (ms: number) => fmt((ms / copies) * 1000, 0);
   return `  CPU per copy    this process ${per(b.own - a.own)} µs, PostgreSQL ${per(pgMs)} µs, both ${per(b.own - a.own + pgMs)} µs`;
 }
