@@ -35,6 +35,36 @@ describe('Decimal', () => {
     expect(Decimal.tryParse(text)).toBeUndefined();
   });
 
+  it('reads plain and unusual text alike, the quick way or the general one', () => {
+    // The reference: the general reading, with its regular expression.
+    const reference = (text: string): bigint | undefined => {
+      const m = /^([+-])?(\d+)(?:\.(\d+))?$/.exec(text.trim());
+      if (!m || (m[3] ?? '').length > 18 || m[2]!.replace(/^0+/, '').length > 40) return undefined;
+      const units = BigInt(m[2]!) * 10n ** 18n + BigInt((m[3] ?? '').padEnd(18, '0'));
+      return m[1] === '-' ? -units : units;
+    };
+    const digits = (min: number, max: number) =>
+      fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: min, maxLength: max });
+    const text = fc.oneof(
+      fc
+        .tuple(fc.constantFrom('', '-', '+'), digits(1, 20), fc.option(digits(0, 20)))
+        .map(([sign, int, frac]) => `${sign}${int}${frac === null ? '' : `.${frac}`}`),
+      fc.string({ unit: fc.constantFrom(...'0123456789.-+ e'), maxLength: 24 }),
+    );
+    fc.assert(
+      fc.property(text, (t) => {
+        expect(Decimal.tryParse(t)?.units).toBe(reference(t));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(dec('-0').toString()).toBe('0');
+    expect(dec('+7.25').toString()).toBe('7.25');
+    expect(dec(' 1.5 ').toString()).toBe('1.5');
+    expect(dec('999999999999999.999999999999999').toString()).toBe(
+      '999999999999999.999999999999999',
+    );
+  });
+
   it('rejects absurdly large numbers', () => {
     expect(Decimal.tryParse('9'.repeat(41))).toBeUndefined();
     expect(Decimal.tryParse('9'.repeat(40))).toBeDefined();
