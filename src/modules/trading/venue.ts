@@ -144,7 +144,8 @@ export class Batch {
         // A fill's event carries the position it changed, as the books held it just before: a
         // consumer (the copy fan-out) would otherwise have to sum the account's fill history.
         const before = p.quantity(fill.accountId, fill.venue, fill.symbol);
-        payload = { ...event, positionBefore: before.toString() };
+        // A copy, not a spread (see `base` in order-machine.ts): 0.2 against 1 µs a fill.
+        payload = Object.assign({}, event, { positionBefore: before.toString() });
         const r = p.applyFill(fill);
         if (!r.ok) throw new Error(`fill ${fill.id} refused by the ledger: ${r.error.message}`);
         const inst = this.instruments.get(fill.symbol)!;
