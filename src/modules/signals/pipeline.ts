@@ -275,9 +275,11 @@ export class SignalPipeline {
     const publishedAt = clock.now();
     const out = decided.map((d) => {
       // The seq first, as the statement splices it in; 0 until it has.
-      const { seq: _unknown, ...rest } = d.signal;
-      const signal: Signal = { seq: 0, ...rest };
-      const enriched: EnrichedSignal = { signal, ...d.enrichment, enrichedAt: d.enrichedAt };
+      const signal: Signal = Object.assign({ seq: 0 }, d.signal);
+      signal.seq = 0;
+      const enriched: EnrichedSignal = Object.assign({ signal }, d.enrichment, {
+        enrichedAt: d.enrichedAt,
+      });
       const payload: SignalDecidedPayload = {
         signal,
         decisions: d.decisions,
@@ -346,11 +348,9 @@ export class SignalPipeline {
     return Promise.all(
       rows.map(async (r) => {
         const started = performance.now();
-        const input: EnrichedSignal = {
-          signal: r.signal,
-          ...r.enrichment,
+        const input: EnrichedSignal = Object.assign({ signal: r.signal }, r.enrichment, {
           enrichedAt: r.enrichedAt,
-        };
+        });
         const decisions = await evaluateAll(this.evaluators, input, {
           defaultTimeoutMs: this.deps.config.signalsEvaluationDeadlineMs,
           now: () => clock.now(),
@@ -358,7 +358,8 @@ export class SignalPipeline {
         });
         const workMs = performance.now() - started;
         const consensus = consensusOf(decisions);
-        return { ...r, decisions, consensus, evaluatedAt: clock.now(), workMs };
+        // Assigned, not spread (see `quant-common.ts`): each signal would get its own shape.
+        return Object.assign({}, r, { decisions, consensus, evaluatedAt: clock.now(), workMs });
       }),
     );
   }
@@ -476,7 +477,11 @@ function enrichedOfRows(rows: readonly Row[], seqs: Map<string, number>): Enrich
   for (const r of rows) {
     const seq = seqs.get(r.eventId);
     if (seq !== undefined)
-      out.push({ signal: { ...r.signal, seq }, ...r.enrichment, enrichedAt: r.enrichedAt });
+      out.push(
+        Object.assign({ signal: Object.assign({}, r.signal, { seq }) }, r.enrichment, {
+          enrichedAt: r.enrichedAt,
+        }),
+      );
   }
   return out;
 }

@@ -81,26 +81,25 @@ export async function evaluateOne(
     }
     const problem = verdictProblem(answer);
     if (problem) throw new EvaluationError('invalid_output', problem);
-    return {
-      ...base,
-      status: 'ok',
+    // Assigned onto `base` rather than spread into a new object (see `quant-common.ts`).
+    return Object.assign(base, {
+      status: 'ok' as const,
       verdict: normalizeVerdict(answer as Verdict),
       failure: null,
       latencyMs: opts.elapsed() - started,
       decidedAt: opts.now(),
-    };
+    });
   } catch (err) {
     const code: EvaluationFailure = err instanceof EvaluationError ? err.code : 'upstream_error';
     const message =
       err instanceof Error ? err.message : typeof err === 'string' ? err : 'evaluation failed';
-    return {
-      ...base,
-      status: 'failed',
+    return Object.assign(base, {
+      status: 'failed' as const,
       verdict: null,
       failure: { code, message: truncate(message, MAX_MESSAGE) },
       latencyMs: opts.elapsed() - started,
       decidedAt: opts.now(),
-    };
+    });
   } finally {
     clearTimeout(timer);
     // Whatever the evaluator still has in flight is of no use any more.

@@ -134,11 +134,20 @@ export function decide(
   act: Exclude<DecisionAction, 'hold'>,
   support: number,
   gate: QualityGate,
-): { action: DecisionAction; confidence: number } {
+): Verdict {
   const s = clamp(Number.isFinite(support) ? support : 0.5, 0, 1);
   const action: DecisionAction = s > 0.5 ? act : 'hold';
   const raw = s > 0.5 ? s : 1 - s;
-  return { action, confidence: round3(clamp(raw, 0, MAX_CONFIDENCE) * gate.factor) };
+  // Every field of a verdict, so that the evaluators' `{ ...decide(…), reasoning }` only
+  // overwrites: on Node 20 a spread followed by new keys builds a hidden class per object.
+  return {
+    action,
+    confidence: round3(clamp(raw, 0, MAX_CONFIDENCE) * gate.factor),
+    sizePct: null,
+    stop: null,
+    takeProfit: null,
+    reasoning: '',
+  };
 }
 
 /** A short qualifier for the reasoning when quality flags lowered the confidence. */
