@@ -26,7 +26,7 @@ describe('consensusOf', () => {
     const c = consensusOf([ok('long', 0.8), ok('hold', 0.9), ok('long', 0.6), failed()]);
     expect(c).toEqual({
       action: 'long',
-      confidence: 1.4 / 3,
+      confidence: 0.467,
       agreeing: 2,
       answered: 3,
       failed: 1,
@@ -37,7 +37,13 @@ describe('consensusOf', () => {
     // short: 0.95; long: 0.3 + 0.4 = 0.7
     const c = consensusOf([ok('long', 0.3), ok('short', 0.95), ok('long', 0.4)]);
     expect(c).toMatchObject({ action: 'short', agreeing: 1, answered: 3 });
-    expect(c.confidence).toBeCloseTo(0.95 / 3, 12);
+    expect(c.confidence).toBe(0.317);
+  });
+
+  it('gives its confidence to three decimals, with no float residue', () => {
+    const c = consensusOf([ok('hold', 0.2), ok('hold', 0.2), ok('hold', 0.2)]);
+    expect(c.confidence).toBe(0.2);
+    expect(JSON.stringify(c.confidence)).toBe('0.2');
   });
 
   it('holds when nobody answered', () => {

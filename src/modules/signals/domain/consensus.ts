@@ -15,7 +15,7 @@ const CAUTION: Record<DecisionAction, number> = { hold: 0, close: 1, long: 2, sh
  *
  * @example
  * // two models say long at 0.8 and 0.6, one says hold at 0.9:
- * // long has 1.4 behind it → { action: 'long', confidence: 1.4 / 3 ≈ 0.467, agreeing: 2, answered: 3 }
+ * // long has 1.4 behind it → { action: 'long', confidence: 0.467 (1.4 / 3), agreeing: 2, answered: 3 }
  */
 export function consensusOf(decisions: readonly Decision[]): Consensus {
   const sums = new Map<DecisionAction, { confidence: number; count: number }>();
@@ -57,7 +57,9 @@ export function consensusOf(decisions: readonly Decision[]): Consensus {
   const behind = sums.get(action) ?? { confidence: 0, count: 0 };
   return {
     action,
-    confidence: behind.confidence / answered,
+    // Three decimals, as the quant models give theirs: a mean of floats would otherwise show
+    // 0.20000000000000004 for three models at 0.2.
+    confidence: Math.round((behind.confidence / answered) * 1000) / 1000,
     agreeing: behind.count,
     answered,
     failed,
