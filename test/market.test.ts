@@ -370,6 +370,38 @@ describe.each(backends)('market data on $name', (backend) => {
     }
   });
 
+  it('is not ready while it makes up its history, and says why', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'obscura-backfill-'));
+    const db = backend.databaseUrl ? await freshDatabase(backend) : undefined;
+    try {
+      // A week of history takes far longer to make up than this test looks.
+      const t = await startTestApp(backend, {
+        clock: new SimulatedClock(T0 + 10 * HOUR),
+        env: {
+          MARKET_SOURCE: 'synthetic',
+          MARKET_SYMBOLS: 'BTC/USDT',
+          MARKET_BACKFILL: '7d',
+          ...(db ? {} : { DATA_DIR: dataDir }),
+        },
+        ...(db ? { db } : {}),
+      });
+      try {
+        const r = await get(t.app, '/ready');
+        expect(r.statusCode).toBe(503);
+        expect(r.headers['content-type']).toMatch(/application\/problem\+json/);
+        expect(r.json().detail).toMatch(/^market: making up the synthetic market's history/);
+        expect(r.json().checks).toContainEqual(
+          expect.objectContaining({ name: 'market', ok: false }),
+        );
+      } finally {
+        await t.close();
+      }
+    } finally {
+      await db?.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('makes up MARKET_BACKFILL of history on a first start, goes live where it ends, and never again', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'obscura-backfill-'));
     const db = backend.databaseUrl ? await freshDatabase(backend) : undefined;
@@ -396,6 +428,10 @@ describe.each(backends)('market data on $name', (backend) => {
           to: NOW,
           done: true,
         });
+        // Ready once live: a script that waits for /ready can trade at once.
+        const ready = await get(first.app, '/ready');
+        expect(ready.statusCode).toBe(200);
+        expect(ready.json().checks).toContainEqual({ name: 'market', ok: true });
         // History is nobody's to trade: the paper venue and the view have no price yet...
         expect(first.app.trading.venue!.marks().size).toBe(0);
         expect(first.app.market.view.lastPrice('paper', 'BTC/USDT')).toBeUndefined();

@@ -223,7 +223,24 @@ export async function buildApp(config: AppConfig, opts: BuildOptions = {}): Prom
       pollMs: config.outboxPollMs,
       statsIntervalMs: 15_000,
     });
-    await opsRoutes(http, { database, bus, feed, outbox, metrics, relay, role });
+    await opsRoutes(http, {
+      database,
+      bus,
+      feed,
+      outbox,
+      metrics,
+      relay,
+      role,
+      warmingUp: () => {
+        const progress = market.service.status().progress;
+        const b = progress?.backfill;
+        if (!b) return undefined;
+        if (b.done) return null;
+        const reached = progress.marketTime ?? b.from;
+        const pct = Math.floor(((reached - b.from) / Math.max(1, b.to - b.from)) * 100);
+        return `making up the synthetic market's history (${Math.max(0, Math.min(99, pct))} %): orders get a price once it is live`;
+      },
+    });
     if (role !== 'worker') {
       http.addHook('onRequest', rateLimitHook(rateLimiter, limits, rateLimitSubjects, clock));
       for (const m of modules) await m.routes?.(http);

@@ -39,6 +39,12 @@ export async function opsRoutes(
     metrics: Metrics;
     relay: OutboxRelay;
     role: Role;
+    /**
+     * The market this process makes up, when it has history to make up on this start: null
+     * once it is live, else why not yet (while it backfills, the venue has no current price and
+     * refuses market orders). Undefined when there is nothing to wait for: no `market` check.
+     */
+    warmingUp?: () => string | null | undefined;
   },
 ): Promise<void> {
   const started = Date.now();
@@ -64,7 +70,11 @@ export async function opsRoutes(
 
   app.get('/ready', {
     config: { rateLimit: false },
-    schema: { tags: ['ops'], summary: 'Readiness: database and bus reachable' },
+    schema: {
+      tags: ['ops'],
+      summary:
+        'Readiness: database and bus reachable, and the market live where this process makes it up',
+    },
     handler: async (_req, reply) => {
       const check = async (name: string, fn: () => Promise<void>) => {
         try {
@@ -74,10 +84,18 @@ export async function opsRoutes(
           return { name, ok: false, error: (err as Error).message };
         }
       };
+      const warming = deps.warmingUp?.();
       const checks = await Promise.all([
         check('database', () => deps.database.ping()),
         check('bus', () => deps.bus.ping()),
         check('feed', () => deps.feed.ping()),
+        ...(warming === undefined
+          ? []
+          : [
+              check('market', async () => {
+                if (warming !== null) throw new Error(warming);
+              }),
+            ]),
       ]);
       const ok = checks.every((c) => c.ok);
       if (!ok) {
