@@ -758,6 +758,29 @@ describe.each(backends)('copy trading on $name', (backend) => {
     expect(leaderRow?.payout_account_id).toBe(l.accountId);
   });
 
+  it('charges an ended follow its subscription up to its end, however late the payment', async () => {
+    await market('50000.00');
+    const l = await leader({ subscription: { amount: '1000000', periodDays: 30 } });
+    const f = await follow(l.profile.id, { mode: 'fixed_ratio', ratio: '1' });
+    // The follower spends nearly all its cash, so the final fee cannot be paid at unfollow.
+    await buy(f.u, '0.19');
+    clock.advance(60 * MINUTE);
+    await relogin(f.u);
+    const ended = await ok(f.u, 'POST', `/api/v1/copy/follows/${f.follow.id}/unfollow`, {});
+    expect(ended.status).toBe('ended');
+    expect(await ok(f.u, 'GET', `/api/v1/copy/follows/${f.follow.id}/fees`)).toHaveLength(0);
+
+    // An hour later, with its cash back, the fee is for the hour followed, not the two since.
+    await sell(f.u, '0.19');
+    clock.advance(60 * MINUTE);
+    await relogin(f.u);
+    await copy().fees.tick();
+    const list = await ok(f.u, 'GET', `/api/v1/copy/follows/${f.follow.id}/fees`);
+    // 1,000,000 × 3,600,000 / 2,592,000,000 = 1388.888…, to 8 places down.
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({ kind: 'subscription', amount: '1388.88888888', final: true });
+  });
+
   it('ranks leaders from their equity snapshots', async () => {
     const db = t.app.database.db;
     const a = await leader();

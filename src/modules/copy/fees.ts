@@ -106,6 +106,8 @@ export class FeeSettler {
     const now = clock.now();
     let n = 0;
     for (const row of await unsettledEnded(database.db)) {
+      // A final settlement that failed waits its turn like any other, not every tick.
+      if ((this.retryAt.get(row.id) ?? 0) > now) continue;
       if (await this.attempt(row, true)) n++;
     }
     const bucket = Math.floor((now - schedule.anchorMs) / schedule.periodMs);
@@ -165,7 +167,8 @@ export class FeeSettler {
             amountPerPeriod: Decimal.parse(row.subscription_amount),
             periodMs: Number(row.subscription_period_ms),
             state: subscriptionState(row),
-            ts,
+            // An ended follow owes its subscription up to its end, however late it is paid.
+            ts: final && row.ended_at ? Math.min(ts, new Date(row.ended_at).getTime()) : ts,
             final,
           })
         : undefined;
