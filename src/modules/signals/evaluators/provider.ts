@@ -80,6 +80,14 @@ export function httpFailure(
         : status >= 500
           ? 'the provider failed'
           : 'the request was refused';
-  const parts = [`HTTP ${status}`, code ? `(${code})` : '', `— ${what}`].filter(Boolean);
+  // The provider's code is shown only when it is a plain identifier naming no secret: a
+  // provider (or a proxy) may echo the key inside it, as it may in its message.
+  const shown =
+    code &&
+    /^[A-Za-z0-9_.-]{1,64}$/.test(code) &&
+    !secrets.some((s) => s.length >= 4 && code.includes(s))
+      ? code
+      : undefined;
+  const parts = [`HTTP ${status}`, shown ? `(${shown})` : '', `— ${what}`].filter(Boolean);
   return new UpstreamError('http', `${parts.join(' ')}${detail ? `: ${detail}` : ''}`, status);
 }
